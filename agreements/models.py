@@ -1,0 +1,516 @@
+"""The record: countries, leaders, meetings and what was committed at them.
+
+Integrity lives in the database: natural keys are unique, vocabularies and
+date orders are check constraints, and deleting anything that history points
+at is refused (PROTECT).
+"""
+
+import datetime
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Exists, F, OuterRef, Q
+from django.db.models.functions import Length, Upper
+from django.db.models.lookups import Exact
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.text import slugify
+
+PARTNERSHIP_UPGRADE = "partnership-upgrade"
+EXCERPT_MAX_WORDS = 25
+
+
+class Timestamped(models.Model):
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        abstract = True
+
+
+# Reference data ------------------------------------------------------------------------------
+
+
+class CountryQuerySet(models.QuerySet):
+    def get_by_natural_key(self, code):
+        return self.get(code=code)
+
+    def with_records(self):
+        """Countries that took part in at least one meeting."""
+        return self.filter(Exists(Meeting.countries.through.objects.filter(country=OuterRef("pk"))))
+
+
+class Country(models.Model):
+    """A party: an ISO 3166-1 country, or the European Union (code EU)."""
+
+    code = models.CharField("ISO alpha-2 code", max_length=2, primary_key=True)
+    alpha3 = models.CharField("ISO alpha-3 code", max_length=3, blank=True)
+    name = models.CharField(max_length=100)
+    official_name = models.CharField(max_length=200, blank=True)
+
+    objects = CountryQuerySet.as_manager()
+
+    class Meta:
+        verbose_name_plural = "countries"
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(condition=Exact(Length("code"), 2), name="country_code_two_letters"),
+            models.CheckConstraint(condition=Q(code=Upper("code")), name="country_code_upper_case"),
+            models.UniqueConstraint(
+                fields=["alpha3"], condition=~Q(alpha3=""), name="country_alpha3_unique"
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("agreements:country-detail", args=[self.code.lower()])
+
+    def natural_key(self):
+        return (self.code,)
+
+
+class GroupingQuerySet(models.QuerySet):
+    def get_by_natural_key(self, slug):
+        return self.get(slug=slug)
+
+
+class Grouping(models.Model):
+    """A club of countries whose membership is shown beside a pair: G7, G20."""
+
+    slug = models.SlugField(primary_key=True)
+    name = models.CharField(max_length=100, unique=True)
+    description = models.TextField(blank=True)
+    members = models.ManyToManyField(Country, related_name="groupings", blank=True)
+    source_url = models.URLField("source of the membership", max_length=500)
+
+    objects = GroupingQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    def natural_key(self):
+        return (self.slug,)
+
+
+class TopicQuerySet(models.QuerySet):
+    def get_by_natural_key(self, slug):
+        return self.get(slug=slug)
+
+
+class Topic(models.Model):
+    """The controlled vocabulary commitments are filed under."""
+
+    slug = models.SlugField(primary_key=True)
+    name = models.CharField(max_length=100, unique=True)
+    description = models.TextField(blank=True)
+    position = models.PositiveSmallIntegerField(default=0, help_text="Order in lists; lower first.")
+
+    objects = TopicQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["position", "name"]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("agreements:topic-detail", args=[self.slug])
+
+    def natural_key(self):
+        return (self.slug,)
+
+
+# Sources -------------------------------------------------------------------------------------
+
+
+class SourceQuerySet(models.QuerySet):
+    def get_by_natural_key(self, url):
+        return self.get(url=url)
+
+
+class Source(Timestamped):
+    """A published document a fact comes from, identified by its URL."""
+
+    url = models.URLField("URL", max_length=500, unique=True)
+    publisher = models.CharField(max_length=200, blank=True)
+    title = models.CharField(max_length=500, blank=True)
+    published = models.DateField("publication date", null=True, blank=True)
+
+    objects = SourceQuerySet.as_manager()
+
+    class Meta:
+        ordering = [F("published").desc(nulls_last=True), "url"]
+
+    def __str__(self):
+        return self.title or self.url
+
+    def natural_key(self):
+        return (self.url,)
+
+
+class Citation(models.Model):
+    """A record citing a source, optionally with a short quoted excerpt."""
+
+    source = models.ForeignKey(Source, on_delete=models.PROTECT)
+    excerpt = models.CharField(
+        max_length=300, blank=True, help_text=f"A short quotation, {EXCERPT_MAX_WORDS} words at most."
+    )
+
+    class Meta:
+        abstract = True
+
+    def clean(self):
+        if len(self.excerpt.split()) > EXCERPT_MAX_WORDS:
+            raise ValidationError({"excerpt": f"Keep a quoted excerpt to {EXCERPT_MAX_WORDS} words at most."})
+
+
+# People and meetings ------------------------------------------------------------------------
+
+
+class LeaderQuerySet(models.QuerySet):
+    def get_by_natural_key(self, slug):
+        return self.get(slug=slug)
+
+    def in_office_on(self, day):
+        return self.filter(Q(took_office__isnull=True) | Q(took_office__lte=day)).filter(
+            Q(left_office__isnull=True) | Q(left_office__gt=day)
+        )
+
+
+class Leader(Timestamped):
+    """A person who speaks for a country, with the office they hold or held."""
+
+    name = models.CharField(max_length=200)
+    native_name = models.CharField("name in native script", max_length=200, blank=True)
+    slug = models.SlugField(max_length=200, unique=True)
+    country = models.ForeignKey(Country, on_delete=models.PROTECT, related_name="leaders")
+    title = models.CharField(max_length=200, help_text="The office, e.g. Prime Minister of Japan.")
+    took_office = models.DateField(null=True, blank=True)
+    left_office = models.DateField(null=True, blank=True)
+
+    objects = LeaderQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["name", "country"], name="leader_unique_name_per_country"),
+            models.CheckConstraint(
+                condition=Q(left_office__isnull=True)
+                | Q(took_office__isnull=True)
+                | Q(left_office__gte=F("took_office")),
+                name="leader_term_ends_after_it_starts",
+                violation_error_message="A term cannot end before it starts.",
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("agreements:leader-detail", args=[self.slug])
+
+    def natural_key(self):
+        return (self.slug,)
+
+    @property
+    def in_office(self):
+        return self.left_office is None
+
+
+class MeetingKind(models.TextChoices):
+    OFFICIAL_VISIT = "official-visit", "Official visit"
+    SUMMIT = "summit", "Summit"
+    SIDELINE_TALKS = "sideline-talks", "Talks on the sidelines"
+    PHONE_CALL = "phone-call", "Phone call"
+    VIDEO_CALL = "video-call", "Video call"
+    ENCOUNTER = "encounter", "Encounter"
+
+
+class MeetingQuerySet(models.QuerySet):
+    def get_by_natural_key(self, slug):
+        return self.get(slug=slug)
+
+    def involving(self, *countries):
+        """Meetings in which every one of the given countries (or codes) took part."""
+        queryset = self
+        for country in countries:
+            queryset = queryset.filter(countries=country)
+        return queryset
+
+    def with_related(self):
+        return self.select_related("host").prefetch_related("countries", "leaders")
+
+
+class Meeting(Timestamped):
+    """Leaders meeting, in person or on a call."""
+
+    slug = models.SlugField(max_length=200, unique=True)
+    kind = models.CharField(max_length=20, choices=MeetingKind)
+    date = models.DateField()
+    end_date = models.DateField(null=True, blank=True, help_text="Last day, for visits of several days.")
+    city = models.CharField(max_length=200, blank=True, help_text="Empty for calls.")
+    venue = models.CharField(max_length=200, blank=True)
+    host = models.ForeignKey(
+        Country,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="hosted_meetings",
+        help_text="Empty for a meeting in a third country or a call.",
+    )
+    countries = models.ManyToManyField(Country, related_name="meetings")
+    leaders = models.ManyToManyField(Leader, related_name="meetings", blank=True)
+    title = models.CharField(max_length=300)
+    summary = models.TextField(blank=True)
+    sources = models.ManyToManyField(Source, through="MeetingCitation", related_name="meetings")
+
+    objects = MeetingQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-date", "slug"]
+        indexes = [models.Index(fields=["-date", "slug"], name="meeting_date_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=MeetingKind.values), name="meeting_kind_known"
+            ),
+            models.CheckConstraint(
+                condition=Q(end_date__isnull=True) | Q(end_date__gte=F("date")),
+                name="meeting_ends_after_it_starts",
+                violation_error_message="The end date cannot be before the start date.",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.date:%Y-%m-%d} {self.title}"
+
+    def get_absolute_url(self):
+        return reverse("agreements:meeting-detail", args=[self.slug])
+
+    def natural_key(self):
+        return (self.slug,)
+
+    @staticmethod
+    def build_slug(date, country_codes, city="", kind=""):
+        """A readable, stable slug: `2026-01-16-it-jp-tokyo`."""
+        codes = "-".join(sorted(code.lower() for code in country_codes))
+        place = slugify(city) or kind
+        return slugify(f"{date:%Y-%m-%d}-{codes}-{place}")[:200]
+
+
+class MeetingCitation(Citation):
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="citations")
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["meeting", "source"], name="meeting_cites_source_once"),
+        ]
+
+    def __str__(self):
+        return f"{self.meeting_id} cites {self.source_id}"
+
+
+# Commitments ---------------------------------------------------------------------------------
+
+
+class Status(models.TextChoices):
+    ANNOUNCED = "announced", "Announced"
+    IN_PROGRESS = "in-progress", "In progress"
+    FULFILLED = "fulfilled", "Fulfilled"
+    LAPSED = "lapsed", "Lapsed"
+
+
+class TargetPrecision(models.TextChoices):
+    YEAR = "year", "Year"
+    DAY = "day", "Day"
+
+
+class CommitmentQuerySet(models.QuerySet):
+    def get_by_natural_key(self, meeting_slug, topic_slug, summary):
+        return self.get(meeting__slug=meeting_slug, topic=topic_slug, summary=summary)
+
+    def on_topic(self, *topics):
+        return self.filter(topic__in=topics)
+
+    def between(self, *countries):
+        """Commitments to which every one of the given countries is a party."""
+        queryset = self
+        for country in countries:
+            queryset = queryset.filter(parties=country)
+        return queryset
+
+    def overdue(self, today=None):
+        today = today or timezone.localdate()
+        return self.filter(target_date__lt=today).exclude(status=Status.FULFILLED)
+
+    def with_related(self):
+        return self.select_related("meeting", "topic").prefetch_related("parties")
+
+
+class Commitment(Timestamped):
+    """One thing agreed at a meeting."""
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.PROTECT, related_name="commitments")
+    topic = models.ForeignKey(Topic, on_delete=models.PROTECT, related_name="commitments")
+    summary = models.CharField(max_length=300, help_text="One line, in our own words.")
+    detail = models.TextField(blank=True)
+    status = models.CharField(max_length=20, choices=Status, default=Status.ANNOUNCED)
+    parties = models.ManyToManyField(
+        Country, related_name="commitments", help_text="Usually the meeting's countries."
+    )
+    target_date = models.DateField(
+        null=True, blank=True, help_text="When it is due. For a target year, the year's last day."
+    )
+    target_precision = models.CharField(max_length=4, choices=TargetPrecision, blank=True)
+    level_from = models.CharField(
+        "partnership level before", max_length=100, blank=True, help_text="Partnership upgrades only."
+    )
+    level_to = models.CharField(
+        "partnership level after", max_length=100, blank=True, help_text="Partnership upgrades only."
+    )
+    sources = models.ManyToManyField(Source, through="CommitmentCitation", related_name="commitments")
+
+    objects = CommitmentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["meeting", "topic", "summary"], name="commitment_unique_per_meeting_topic"
+            ),
+            models.CheckConstraint(condition=Q(status__in=Status.values), name="commitment_status_known"),
+            models.CheckConstraint(
+                condition=(Q(topic_id=PARTNERSHIP_UPGRADE) & ~Q(level_to="") & ~Q(level_from=F("level_to")))
+                | (~Q(topic_id=PARTNERSHIP_UPGRADE) & Q(level_from="", level_to="")),
+                name="commitment_levels_only_on_upgrades",
+                violation_error_message=(
+                    "A partnership upgrade names the level it reaches (and the level before, if there "
+                    "was one, which must differ); other commitments name no levels."
+                ),
+            ),
+            models.CheckConstraint(
+                condition=Q(target_date__isnull=True, target_precision="")
+                | Q(target_date__isnull=False, target_precision__in=TargetPrecision.values),
+                name="commitment_target_has_precision",
+                violation_error_message="A target needs a date and a precision (year or day), or neither.",
+            ),
+        ]
+
+    def __str__(self):
+        return self.summary
+
+    def get_absolute_url(self):
+        return reverse("agreements:commitment-detail", args=[self.pk])
+
+    def natural_key(self):
+        return (*self.meeting.natural_key(), self.topic_id, self.summary)
+
+    natural_key.dependencies = ["agreements.meeting", "agreements.topic"]
+
+    @property
+    def is_upgrade(self):
+        return self.topic_id == PARTNERSHIP_UPGRADE
+
+    @property
+    def target_display(self):
+        if self.target_date is None:
+            return ""
+        if self.target_precision == TargetPrecision.YEAR:
+            return str(self.target_date.year)
+        return self.target_date.isoformat()
+
+    def is_overdue(self, today=None):
+        today = today or timezone.localdate()
+        return self.target_date is not None and self.target_date < today and self.status != Status.FULFILLED
+
+    @staticmethod
+    def parse_target(value):
+        """Read a target as written in import files: "2035" or "2035-06-30"."""
+        text = str(value).strip()
+        if len(text) == 4 and text.isdigit():
+            return datetime.date(int(text), 12, 31), TargetPrecision.YEAR
+        return datetime.date.fromisoformat(text), TargetPrecision.DAY
+
+
+class CommitmentCitation(Citation):
+    commitment = models.ForeignKey(Commitment, on_delete=models.CASCADE, related_name="citations")
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["commitment", "source"], name="commitment_cites_source_once"),
+        ]
+
+    def __str__(self):
+        return f"{self.commitment_id} cites {self.source_id}"
+
+
+class StatusChange(models.Model):
+    """A dated, sourced change of a commitment's status: its public history."""
+
+    commitment = models.ForeignKey(Commitment, on_delete=models.CASCADE, related_name="history")
+    date = models.DateField()
+    status = models.CharField(max_length=20, choices=Status)
+    note = models.TextField(blank=True)
+    source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="status_changes")
+    recorded_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["date", "id"]
+        get_latest_by = ["date", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(status__in=Status.values), name="status_change_status_known"),
+            models.UniqueConstraint(
+                fields=["commitment", "date", "status"], name="status_change_unique_per_day"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.date:%Y-%m-%d}: {self.get_status_display()}"
+
+
+# Pairs ---------------------------------------------------------------------------------------
+
+
+class DiplomaticTieQuerySet(models.QuerySet):
+    def get_by_natural_key(self, country_a, country_b):
+        return self.get(country_a=country_a, country_b=country_b)
+
+    def between(self, first, second):
+        a, b = sorted([getattr(first, "pk", first), getattr(second, "pk", second)])
+        return self.filter(country_a=a, country_b=b)
+
+
+class DiplomaticTie(models.Model):
+    """When two countries established diplomatic relations, where known."""
+
+    country_a = models.ForeignKey(Country, on_delete=models.PROTECT, related_name="+")
+    country_b = models.ForeignKey(Country, on_delete=models.PROTECT, related_name="+")
+    established = models.DateField()
+    description = models.CharField(max_length=300, help_text="The act that established them.")
+    source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="ties")
+
+    objects = DiplomaticTieQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["country_a", "country_b"]
+        constraints = [
+            models.UniqueConstraint(fields=["country_a", "country_b"], name="tie_unique_pair"),
+            models.CheckConstraint(
+                condition=Q(country_a__lt=F("country_b")),
+                name="tie_pair_in_alphabetical_order",
+                violation_error_message="Give the pair's codes in alphabetical order.",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.country_a_id}–{self.country_b_id} since {self.established:%Y-%m-%d}"
+
+    def natural_key(self):
+        return (self.country_a_id, self.country_b_id)
+

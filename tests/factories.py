@@ -1,0 +1,96 @@
+"""Small, deterministic factories: each builds a valid record, overrides change any field."""
+
+import datetime
+import itertools
+
+from agreements.models import (
+    Commitment,
+    CommitmentCitation,
+    Country,
+    Leader,
+    Meeting,
+    MeetingCitation,
+    Source,
+    StatusChange,
+    Topic,
+)
+
+_sequence = itertools.count(1)
+
+
+def country(code):
+    return Country.objects.get(code=code)
+
+
+def make_source(**overrides):
+    n = next(_sequence)
+    fields = {
+        "url": f"https://news.example.org/report-{n}",
+        "publisher": "Example News",
+        "title": f"Report {n}",
+        "published": datetime.date(2026, 1, 16),
+    }
+    fields.update(overrides)
+    return Source.objects.create(**fields)
+
+
+def make_leader(**overrides):
+    n = next(_sequence)
+    fields = {
+        "name": f"Leader {n}",
+        "slug": f"leader-{n}",
+        "country": country("JP"),
+        "title": "Prime Minister of Japan",
+        "took_office": datetime.date(2020, 1, 1),
+    }
+    fields.update(overrides)
+    return Leader.objects.create(**fields)
+
+
+def make_meeting(countries=("IT", "JP"), leaders=(), sources=None, **overrides):
+    n = next(_sequence)
+    fields = {
+        "slug": f"meeting-{n}",
+        "kind": "summit",
+        "date": datetime.date(2026, 1, 16),
+        "city": "Tokyo",
+        "host": country(countries[-1]) if countries else None,
+        "title": f"Summit {n}",
+    }
+    fields.update(overrides)
+    meeting = Meeting.objects.create(**fields)
+    meeting.countries.set(countries)
+    meeting.leaders.set(leaders)
+    for source in sources if sources is not None else [make_source()]:
+        MeetingCitation.objects.create(meeting=meeting, source=source)
+    return meeting
+
+
+def make_commitment(meeting=None, parties=None, sources=None, **overrides):
+    meeting = meeting or make_meeting()
+    n = next(_sequence)
+    fields = {
+        "meeting": meeting,
+        "topic": Topic.objects.get(slug="space"),
+        "summary": f"Commitment {n}",
+        "status": "announced",
+    }
+    fields.update(overrides)
+    commitment = Commitment.objects.create(**fields)
+    commitment.parties.set(parties if parties is not None else meeting.countries.all())
+    for source in sources if sources is not None else [make_source()]:
+        CommitmentCitation.objects.create(commitment=commitment, source=source)
+    return commitment
+
+
+def make_status_change(commitment=None, **overrides):
+    fields = {
+        "commitment": commitment or make_commitment(),
+        "date": datetime.date(2026, 6, 1),
+        "status": "in-progress",
+        "note": "Work began.",
+    }
+    fields.update(overrides)
+    if "source" not in fields:
+        fields["source"] = make_source()
+    return StatusChange.objects.create(**fields)
