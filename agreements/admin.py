@@ -1,0 +1,278 @@
+"""The editors' admin: every record, with search, filters and the children inline."""
+
+from django import forms
+from django.contrib import admin
+from django.core.exceptions import ValidationError
+from django.db.models import Count
+
+from .models import (
+    Commitment,
+    CommitmentCitation,
+    Country,
+    DiplomaticTie,
+    Grouping,
+    Leader,
+    Meeting,
+    MeetingCitation,
+    Source,
+    Status,
+    StatusChange,
+    Topic,
+)
+
+admin.site.site_header = "Bilateral agreements: editors"
+admin.site.site_title = "Bilateral agreements"
+admin.site.index_title = "The record"
+
+
+class AtLeastOneFormSet(forms.BaseInlineFormSet):
+    """An inline formset that keeps at least one row that is not being deleted."""
+
+    minimum_message = "Cite at least one source."
+
+    def clean(self):
+        super().clean()
+        if not any(form.cleaned_data and not form.cleaned_data.get("DELETE") for form in self.forms):
+            raise ValidationError(self.minimum_message)
+
+
+# Reference data ------------------------------------------------------------------------------
+
+
+@admin.register(Country)
+class CountryAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "alpha3", "official_name"]
+    list_filter = ["groupings"]
+    search_fields = ["code", "alpha3", "name", "official_name"]
+    ordering = ["name"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["code"] if obj else []
+
+
+@admin.register(Grouping)
+class GroupingAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug", "member_count"]
+    search_fields = ["name", "slug", "description"]
+    list_filter = ["members"]
+    autocomplete_fields = ["members"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(member_count=Count("members"))
+
+    @admin.display(ordering="member_count", description="members")
+    def member_count(self, obj):
+        return obj.member_count
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["slug"] if obj else []
+
+
+@admin.register(Topic)
+class TopicAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug", "position", "commitment_count"]
+    list_editable = ["position"]
+    search_fields = ["name", "slug", "description"]
+    list_filter = ["position"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(commitment_count=Count("commitments"))
+
+    @admin.display(ordering="commitment_count", description="commitments")
+    def commitment_count(self, obj):
+        return obj.commitment_count
+
+    def get_readonly_fields(self, request, obj=None):
+        # The slug is the topic's identity in URLs and import files.
+        return ["slug"] if obj else []
+
+
+# Sources -------------------------------------------------------------------------------------
+
+
+@admin.register(Source)
+class SourceAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "publisher", "published", "url"]
+    list_filter = ["published", "publisher"]
+    search_fields = ["url", "title", "publisher"]
+    date_hierarchy = "published"
+    readonly_fields = ["created_at", "updated_at"]
+
+
+class CitationInlineMixin:
+    autocomplete_fields = ["source"]
+    fields = ["source", "excerpt"]
+    extra = 0
+    min_num = 1
+    formset = AtLeastOneFormSet
+
+
+class MeetingCitationInline(CitationInlineMixin, admin.TabularInline):
+    model = MeetingCitation
+
+
+class CommitmentCitationInline(CitationInlineMixin, admin.TabularInline):
+    model = CommitmentCitation
+
+
+# People and meetings ------------------------------------------------------------------------
+
+
+@admin.register(Leader)
+class LeaderAdmin(admin.ModelAdmin):
+    list_display = ["name", "native_name", "country", "title", "took_office", "left_office"]
+    list_filter = ["country", "took_office"]
+    list_select_related = ["country"]
+    search_fields = ["name", "native_name", "title", "country__name"]
+    autocomplete_fields = ["country"]
+    prepopulated_fields = {"slug": ["name"]}
+    date_hierarchy = "took_office"
+    readonly_fields = ["created_at", "updated_at"]
+
+
+class MeetingForm(forms.ModelForm):
+    def clean_countries(self):
+        countries = self.cleaned_data["countries"]
+        if len(countries) < 2:
+            raise ValidationError("A meeting has at least two countries.")
+        return countries
+
+
+class CommitmentInline(admin.TabularInline):
+    model = Commitment
+    fields = ["topic", "summary", "status", "target_date", "target_precision", "level_from", "level_to"]
+    extra = 0
+    show_change_link = True
+    verbose_name_plural = (
+        "commitments (new ones take the meeting's countries as parties and its sources as citations; "
+        "refine them on the commitment's own page)"
+    )
+
+
+@admin.register(Meeting)
+class MeetingAdmin(admin.ModelAdmin):
+    form = MeetingForm
+    list_display = ["date", "title", "kind", "city", "host", "country_codes"]
+    list_filter = ["kind", "date", "countries"]
+    list_select_related = ["host"]
+    search_fields = ["title", "summary", "city", "venue", "slug", "leaders__name", "countries__name"]
+    autocomplete_fields = ["host", "countries", "leaders"]
+    prepopulated_fields = {"slug": ["date", "title"]}
+    date_hierarchy = "date"
+    readonly_fields = ["created_at", "updated_at"]
+    inlines = [MeetingCitationInline, CommitmentInline]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("countries")
+
+    @admin.display(description="countries")
+    def country_codes(self, obj):
+        return ", ".join(sorted(country.code for country in obj.countries.all()))
+
+    def save_formset(self, request, form, formset, change):
+        if formset.model is not Commitment:
+            return super().save_formset(request, form, formset, change)
+        new_commitments = [f.instance for f in formset.forms if f.instance.pk is None and f.has_changed()]
+        super().save_formset(request, form, formset, change)
+        meeting = form.instance
+        for commitment in new_commitments:
+            if commitment.pk is None:
+                continue
+            commitment.parties.set(meeting.countries.all())
+            CommitmentCitation.objects.bulk_create(
+                [CommitmentCitation(commitment=commitment, source=c.source) for c in meeting.citations.all()]
+            )
+
+
+# Commitments ---------------------------------------------------------------------------------
+
+
+class StatusHistoryFormSet(forms.BaseInlineFormSet):
+    def clean(self):
+        super().clean()
+        entries = [
+            form.cleaned_data
+            for form in self.forms
+            if form.cleaned_data and not form.cleaned_data.get("DELETE")
+        ]
+        if not entries:
+            return
+        latest = max(entries, key=lambda entry: entry["date"])
+        if latest["status"] != self.instance.status:
+            raise ValidationError(
+                f"The latest history entry ({latest['date']:%Y-%m-%d}) says "
+                f"“{Status(latest['status']).label}”, but the commitment's status is "
+                f"“{Status(self.instance.status).label}”. Make them agree."
+            )
+
+
+class StatusChangeInline(admin.TabularInline):
+    model = StatusChange
+    formset = StatusHistoryFormSet
+    fields = ["date", "status", "note", "source"]
+    autocomplete_fields = ["source"]
+    extra = 0
+    verbose_name_plural = "status history (public: each change of status, with the source that shows it)"
+
+
+class CommitmentForm(forms.ModelForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["parties"].required = False
+        self.fields["parties"].help_text = "Leave empty for the meeting's countries."
+
+
+@admin.register(Commitment)
+class CommitmentAdmin(admin.ModelAdmin):
+    form = CommitmentForm
+    list_display = ["summary", "meeting", "topic", "status", "target_date"]
+    list_filter = ["topic", "status", "parties", "meeting__date"]
+    list_select_related = ["meeting", "topic"]
+    search_fields = ["summary", "detail", "meeting__title", "level_from", "level_to"]
+    autocomplete_fields = ["meeting", "parties"]
+    date_hierarchy = "meeting__date"
+    readonly_fields = ["created_at", "updated_at"]
+    inlines = [CommitmentCitationInline, StatusChangeInline]
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        if not form.instance.parties.exists():
+            form.instance.parties.set(form.instance.meeting.countries.all())
+
+
+@admin.register(StatusChange)
+class StatusChangeAdmin(admin.ModelAdmin):
+    list_display = ["date", "status", "commitment", "source"]
+    list_filter = ["status", "date"]
+    list_select_related = ["commitment", "source"]
+    search_fields = ["note", "commitment__summary", "source__url", "source__title"]
+    autocomplete_fields = ["commitment", "source"]
+    date_hierarchy = "date"
+
+
+@admin.register(MeetingCitation)
+class MeetingCitationAdmin(admin.ModelAdmin):
+    list_display = ["meeting", "source", "excerpt"]
+    list_filter = ["meeting__date"]
+    list_select_related = ["meeting", "source"]
+    search_fields = ["excerpt", "meeting__title", "source__url", "source__title"]
+    autocomplete_fields = ["meeting", "source"]
+
+
+@admin.register(CommitmentCitation)
+class CommitmentCitationAdmin(admin.ModelAdmin):
+    list_display = ["commitment", "source", "excerpt"]
+    list_filter = ["commitment__topic"]
+    list_select_related = ["commitment", "source"]
+    search_fields = ["excerpt", "commitment__summary", "source__url", "source__title"]
+    autocomplete_fields = ["commitment", "source"]
+
+
+@admin.register(DiplomaticTie)
+class DiplomaticTieAdmin(admin.ModelAdmin):
+    list_display = ["country_a", "country_b", "established", "description"]
+    list_filter = ["established"]
+    list_select_related = ["country_a", "country_b", "source"]
+    search_fields = ["country_a__name", "country_b__name", "description"]
+    autocomplete_fields = ["country_a", "country_b", "source"]
+    date_hierarchy = "established"
