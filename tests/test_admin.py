@@ -1,0 +1,203 @@
+"""The editors' admin: every page opens, editors can add and change but not delete, strangers log in first."""
+
+import datetime
+
+import pytest
+from django.apps import apps
+from django.contrib import admin
+from django.contrib.auth.models import Group, Permission
+from django.urls import reverse
+
+from agreements.models import Commitment, Meeting, StatusChange
+
+from .factories import country, make_commitment, make_meeting, make_source
+
+pytestmark = pytest.mark.django_db
+
+AGREEMENT_MODELS = list(apps.get_app_config("agreements").get_models())
+
+
+def admin_url(model, view, *args):
+    return reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_{view}", args=args)
+
+
+@pytest.fixture(params=["superuser", "editor"])
+def staff_client(request, client, admin_user, editor):
+    client.force_login(admin_user if request.param == "superuser" else editor)
+    return client
+
+
+def test_every_agreements_model_is_registered():
+    assert {model for model in AGREEMENT_MODELS if admin.site.is_registered(model)} == set(AGREEMENT_MODELS)
+
+
+@pytest.mark.parametrize("model", AGREEMENT_MODELS, ids=lambda model: model._meta.model_name)
+def test_changelist_opens_with_and_without_a_search(staff_client, model):
+    make_commitment()
+    assert staff_client.get(admin_url(model, "changelist")).status_code == 200
+    assert staff_client.get(admin_url(model, "changelist"), {"q": "Tokyo <script>"}).status_code == 200
+
+
+@pytest.mark.parametrize("model", AGREEMENT_MODELS, ids=lambda model: model._meta.model_name)
+def test_add_form_opens(staff_client, model):
+    assert staff_client.get(admin_url(model, "add")).status_code == 200
+
+
+def test_change_forms_open(staff_client):
+    commitment = make_commitment()
+    assert staff_client.get(admin_url(Meeting, "change", commitment.meeting.pk)).status_code == 200
+    assert staff_client.get(admin_url(Commitment, "change", commitment.pk)).status_code == 200
+
+
+@pytest.mark.parametrize("model", AGREEMENT_MODELS, ids=lambda model: model._meta.model_name)
+def test_anonymous_visitors_are_sent_to_the_login_page(client, model):
+    response = client.get(admin_url(model, "changelist"))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("admin:login"))
+
+
+class TestEditorsGroup:
+    def test_may_view_add_and_change_every_record_but_delete_none(self):
+        codenames = set(Group.objects.get(name="Editors").permissions.values_list("codename", flat=True))
+        expected = {
+            f"{action}_{model._meta.model_name}"
+            for model in AGREEMENT_MODELS
+            for action in ("view", "add", "change")
+        }
+        assert codenames == expected
+
+    def test_has_no_permission_outside_the_record(self):
+        permissions = Group.objects.get(name="Editors").permissions.all()
+        assert not permissions.exclude(content_type__app_label="agreements").exists()
+        assert not Permission.objects.filter(group__name="Editors", codename__startswith="delete_").exists()
+
+    def test_editor_cannot_delete_a_meeting(self, editor_client):
+        meeting = make_meeting()
+        response = editor_client.post(admin_url(Meeting, "delete", meeting.pk), {"post": "yes"})
+        assert response.status_code == 403
+        assert Meeting.objects.filter(pk=meeting.pk).exists()
+
+    def test_editor_cannot_manage_users(self, editor_client, django_user_model):
+        assert editor_client.get(reverse("admin:auth_user_changelist")).status_code == 403
+        assert editor_client.get(reverse("admin:auth_user_add")).status_code == 403
+
+
+def meeting_form_data(**overrides):
+    source = make_source()
+    data = {
+        "slug": "2026-01-16-it-jp-tokyo",
+        "kind": "official-visit",
+        "date": "2026-01-16",
+        "city": "Tokyo",
+        "title": "Takaichi–Meloni summit",
+        "countries": ["IT", "JP"],
+        "host": "JP",
+        "citations-TOTAL_FORMS": "1",
+        "citations-INITIAL_FORMS": "0",
+        "citations-0-source": str(source.pk),
+        "citations-0-excerpt": "",
+        "commitments-TOTAL_FORMS": "1",
+        "commitments-INITIAL_FORMS": "0",
+        "commitments-0-topic": "space",
+        "commitments-0-summary": "Establish a consultative body on space cooperation",
+        "commitments-0-status": "announced",
+        "commitments-0-level_from": "",
+        "commitments-0-level_to": "",
+    }
+    data.update(overrides)
+    return data
+
+
+class TestMeetingEditing:
+    def test_editor_adds_a_meeting_with_a_commitment(self, editor_client):
+        response = editor_client.post(admin_url(Meeting, "add"), meeting_form_data())
+        assert response.status_code == 302, response.context["errors"] if response.context else response
+        meeting = Meeting.objects.get(slug="2026-01-16-it-jp-tokyo")
+        commitment = meeting.commitments.get()
+        assert set(commitment.parties.values_list("code", flat=True)) == {"IT", "JP"}
+        assert list(commitment.sources.all()) == list(meeting.sources.all())
+
+    def test_a_meeting_needs_two_countries(self, editor_client):
+        response = editor_client.post(admin_url(Meeting, "add"), meeting_form_data(countries=["JP"]))
+        assert response.status_code == 200
+        assert "at least two countries" in response.content.decode()
+        assert not Meeting.objects.exists()
+
+    def test_a_meeting_needs_a_source(self, editor_client):
+        data = meeting_form_data(**{"citations-TOTAL_FORMS": "0"})
+        response = editor_client.post(admin_url(Meeting, "add"), data)
+        assert response.status_code == 200
+        assert "Cite at least one source." in response.content.decode()
+        assert not Meeting.objects.exists()
+
+    def test_end_date_before_start_is_explained(self, editor_client):
+        response = editor_client.post(admin_url(Meeting, "add"), meeting_form_data(end_date="2026-01-15"))
+        assert response.status_code == 200
+        assert "The end date cannot be before the start date." in response.content.decode()
+
+    def test_editor_sees_the_record_in_the_changelist(self, editor_client):
+        make_meeting(title="Takaichi–Meloni summit in Tokyo")
+        response = editor_client.get(admin_url(Meeting, "changelist"), {"q": "Meloni"})
+        assert "Takaichi–Meloni summit in Tokyo" in response.content.decode()
+
+
+def commitment_form_data(commitment, **overrides):
+    source = commitment.sources.get()
+    data = {
+        "meeting": str(commitment.meeting.pk),
+        "topic": commitment.topic_id,
+        "summary": commitment.summary,
+        "status": "fulfilled",
+        "parties": ["IT", "JP"],
+        "level_from": "",
+        "level_to": "",
+        "citations-TOTAL_FORMS": "1",
+        "citations-INITIAL_FORMS": "1",
+        "citations-0-id": str(commitment.citations.get().pk),
+        "citations-0-commitment": str(commitment.pk),
+        "citations-0-source": str(source.pk),
+        "citations-0-excerpt": "",
+        "history-TOTAL_FORMS": "1",
+        "history-INITIAL_FORMS": "0",
+        "history-0-date": "2026-09-01",
+        "history-0-status": "fulfilled",
+        "history-0-note": "The body met for the first time.",
+        "history-0-source": str(make_source().pk),
+    }
+    data.update(overrides)
+    return data
+
+
+class TestStatusHistory:
+    def test_editor_records_a_status_change_with_its_source(self, editor_client):
+        commitment = make_commitment()
+        response = editor_client.post(
+            admin_url(Commitment, "change", commitment.pk), commitment_form_data(commitment)
+        )
+        assert response.status_code == 302
+        commitment.refresh_from_db()
+        assert commitment.status == "fulfilled"
+        change = commitment.history.get()
+        assert (change.date, change.status) == (datetime.date(2026, 9, 1), "fulfilled")
+
+    def test_history_and_status_must_agree(self, editor_client):
+        commitment = make_commitment()
+        data = commitment_form_data(commitment, status="in-progress")
+        response = editor_client.post(admin_url(Commitment, "change", commitment.pk), data)
+        assert response.status_code == 200
+        assert "Make them agree." in response.content.decode()
+        assert not StatusChange.objects.exists()
+
+    def test_empty_parties_default_to_the_meeting_countries(self, editor_client):
+        commitment = make_commitment(parties=[country("GB"), country("IT"), country("JP")])
+        data = commitment_form_data(commitment, parties=[])
+        editor_client.post(admin_url(Commitment, "change", commitment.pk), data)
+        assert set(commitment.parties.values_list("code", flat=True)) == {"IT", "JP"}
+
+    def test_history_is_shown_on_the_commitment_form(self, editor_client):
+        commitment = make_commitment()
+        StatusChange.objects.create(
+            commitment=commitment, date=datetime.date(2026, 3, 1), status="in-progress", source=make_source()
+        )
+        response = editor_client.get(admin_url(Commitment, "change", commitment.pk))
+        assert "2026-03-01" in response.content.decode()
