@@ -1,0 +1,311 @@
+"""The seed fixtures: the January 2026 Japan–Italy summit and its context, as facts.md records it."""
+
+import datetime
+import json
+from pathlib import Path
+
+from django.conf import settings
+from django.core.management import call_command
+
+from agreements.models import (
+    EXCERPT_MAX_WORDS,
+    Commitment,
+    CommitmentCitation,
+    DiplomaticTie,
+    Leader,
+    Meeting,
+    MeetingCitation,
+    Source,
+    StatusChange,
+)
+
+# The record the seed adds; countries, topics and groupings arrive with the migrations.
+RECORD_MODELS = [
+    Source,
+    Leader,
+    Meeting,
+    MeetingCitation,
+    Commitment,
+    CommitmentCitation,
+    StatusChange,
+    DiplomaticTie,
+]
+RECORD_LABELS = [f"agreements.{model._meta.model_name}" for model in RECORD_MODELS]
+
+TOKYO_SUMMIT = "2026-01-16-it-jp-tokyo"
+JOINT_STATEMENT_URL = "https://worldjpn.net/documents/texts/JPEU/20260116.D1J.html"
+
+TAKAICHI_MELONI = {"sanae-takaichi", "giorgia-meloni"}
+KISHIDA_MELONI = {"fumio-kishida", "giorgia-meloni"}
+MEETINGS = {
+    # slug: (date, kind, city, host, leaders)
+    TOKYO_SUMMIT: ("2026-01-16", "official-visit", "Tokyo", "JP", TAKAICHI_MELONI),
+    "2025-11-22-it-jp-johannesburg": ("2025-11-22", "encounter", "Johannesburg", None, TAKAICHI_MELONI),
+    "2025-11-05-it-jp-phone-call": ("2025-11-05", "phone-call", "", None, TAKAICHI_MELONI),
+    "2024-06-14-it-jp-fasano": ("2024-06-14", "sideline-talks", "Fasano", "IT", KISHIDA_MELONI),
+    "2024-02-05-it-jp-tokyo": ("2024-02-05", "official-visit", "Tokyo", "JP", KISHIDA_MELONI),
+    "2023-05-18-it-jp-hiroshima": ("2023-05-18", "sideline-talks", "Hiroshima", "JP", KISHIDA_MELONI),
+    "2023-01-10-it-jp-rome": ("2023-01-10", "official-visit", "Rome", "IT", KISHIDA_MELONI),
+}
+
+LEADERS = {
+    # slug: (native name, country, title, took office, left office)
+    "sanae-takaichi": ("高市早苗", "JP", "Prime Minister of Japan", "2025-10-21", None),
+    "giorgia-meloni": ("", "IT", "President of the Council of Ministers of Italy", "2022-10-22", None),
+    "fumio-kishida": ("岸田文雄", "JP", "Prime Minister of Japan", "2021-10-04", "2024-10-01"),
+    "shigeru-ishiba": ("石破茂", "JP", "Prime Minister of Japan", "2024-10-01", "2025-10-21"),
+}
+
+
+def day(text):
+    return datetime.date.fromisoformat(text) if text else None
+
+
+def fixture_text():
+    return (Path(settings.FIXTURE_DIRS[0]) / "seed.json").read_text(encoding="utf-8")
+
+
+def row_counts():
+    return {model.__name__: model.objects.count() for model in RECORD_MODELS}
+
+
+def timestamps():
+    """Every stored timestamp of the record, keyed by model and natural key (or fixed pk)."""
+    stamps = {}
+    for model in (Source, Leader, Meeting, Commitment):
+        for row in model.objects.all():
+            stamps[model.__name__, row.natural_key()] = (row.created_at, row.updated_at)
+    for change in StatusChange.objects.all():
+        stamps["StatusChange", change.pk] = (change.recorded_at,)
+    return stamps
+
+
+def dump_record(path):
+    call_command(
+        "dumpdata",
+        *RECORD_LABELS,
+        natural_foreign=True,
+        natural_primary=True,
+        indent=2,
+        output=str(path),
+        verbosity=0,
+    )
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def tokyo_commitments():
+    return Commitment.objects.filter(meeting__slug=TOKYO_SUMMIT)
+
+
+# Loading --------------------------------------------------------------------------------------
+
+
+def test_seed_holds_only_the_record_not_reference_data():
+    models = {item["model"] for item in json.loads(fixture_text())}
+    assert models == set(RECORD_LABELS)
+
+
+def test_seed_loads_the_record(seed):
+    assert row_counts() == {
+        "Source": 33,
+        "Leader": 4,
+        "Meeting": 7,
+        "MeetingCitation": 26,
+        "Commitment": 13,
+        "CommitmentCitation": 37,
+        "StatusChange": 3,
+        "DiplomaticTie": 1,
+    }
+
+
+def test_loading_the_seed_twice_changes_nothing(seed, tmp_path):
+    counts, stamps = row_counts(), timestamps()
+    before = dump_record(tmp_path / "before.json")
+
+    call_command("loaddata", "seed", verbosity=0)
+
+    assert row_counts() == counts
+    assert timestamps() == stamps
+    assert dump_record(tmp_path / "after.json") == before
+
+
+def test_every_seeded_record_passes_model_validation(seed):
+    for model in RECORD_MODELS:
+        for row in model.objects.all():
+            row.full_clean()
+
+
+# Meetings and leaders ---------------------------------------------------------------------------
+
+
+def test_seed_holds_the_seven_japan_italy_meetings(seed):
+    meetings = Meeting.objects.involving("IT", "JP").with_related()
+    assert {meeting.slug for meeting in meetings} == set(MEETINGS)
+    for meeting in meetings:
+        date, kind, city, host, leaders = MEETINGS[meeting.slug]
+        assert (meeting.date, meeting.kind, meeting.city, meeting.host_id) == (day(date), kind, city, host)
+        assert {country.code for country in meeting.countries.all()} == {"IT", "JP"}
+        assert {leader.slug for leader in meeting.leaders.all()} == leaders
+
+
+def test_meeting_slugs_are_built_from_date_countries_and_place(seed):
+    for meeting in Meeting.objects.all():
+        codes = [country.code for country in meeting.countries.all()]
+        assert meeting.slug == Meeting.build_slug(meeting.date, codes, meeting.city, meeting.kind)
+
+
+def test_tokyo_summit_is_a_one_day_meeting_at_the_kantei_during_the_visit(seed):
+    summit = Meeting.objects.get(slug=TOKYO_SUMMIT)
+    assert summit.end_date is None
+    assert summit.venue == "Prime Minister's Office (Kantei)"
+    assert "15 to 17 January 2026" in summit.summary
+
+
+def test_g20_encounter_in_a_third_country_has_no_host_and_no_commitments(seed):
+    encounter = Meeting.objects.get(slug="2025-11-22-it-jp-johannesburg")
+    assert encounter.host is None
+    assert not encounter.commitments.exists()
+
+
+def test_leaders_have_their_titles_and_terms(seed):
+    leaders = {leader.slug: leader for leader in Leader.objects.all()}
+    assert set(leaders) == set(LEADERS)
+    for slug, (native_name, country, title, took_office, left_office) in LEADERS.items():
+        leader = leaders[slug]
+        assert (leader.native_name, leader.country_id, leader.title) == (native_name, country, title)
+        assert (leader.took_office, leader.left_office) == (day(took_office), day(left_office))
+
+
+def test_every_meeting_leader_was_in_office_on_the_day(seed):
+    for meeting in Meeting.objects.prefetch_related("leaders"):
+        in_office = set(Leader.objects.in_office_on(meeting.date))
+        assert set(meeting.leaders.all()) <= in_office, meeting.slug
+
+
+def test_ties_date_from_the_1866_treaty(seed):
+    tie = DiplomaticTie.objects.between("JP", "IT").get()
+    assert tie.established == datetime.date(1866, 8, 25)
+    assert "Treaty of Amity and Commerce" in tie.description
+
+
+# Commitments ---------------------------------------------------------------------------------
+
+
+def test_tokyo_summit_has_its_eight_commitments_by_topic(seed):
+    topics = sorted(tokyo_commitments().values_list("topic", flat=True))
+    assert topics == sorted(
+        [
+            "critical-minerals",
+            "partnership-upgrade",
+            "space",
+            "energy",
+            "defence-security",
+            "defence-security",
+            "technology",
+            "culture",
+        ]
+    )
+    assert set(tokyo_commitments().values_list("status", flat=True)) == {"announced"}
+
+
+def test_gcap_binds_the_uk_too_and_targets_2035(seed):
+    gcap = tokyo_commitments().get(summary__contains="GCAP")
+    assert set(gcap.parties.values_list("code", flat=True)) == {"GB", "IT", "JP"}
+    assert (gcap.target_date, gcap.target_precision) == (datetime.date(2035, 12, 31), "year")
+    assert gcap.target_display == "2035"
+
+
+def test_other_commitments_bind_the_meeting_countries(seed):
+    for commitment in Commitment.objects.exclude(summary__contains="GCAP"):
+        assert set(commitment.parties.values_list("code", flat=True)) == {"IT", "JP"}, commitment.summary
+
+
+def test_partnership_levels_rise_from_strategic_to_special_strategic(seed):
+    upgrades = Commitment.objects.on_topic("partnership-upgrade").order_by("meeting__date")
+    assert [(c.meeting.date, c.level_from, c.level_to) for c in upgrades] == [
+        (datetime.date(2023, 1, 10), "", "strategic partnership"),
+        (datetime.date(2026, 1, 16), "strategic partnership", "special strategic partnership"),
+    ]
+
+
+def test_status_changes_are_dated_sourced_and_match_the_status(seed):
+    changed = Commitment.objects.filter(history__isnull=False).distinct()
+    assert {(c.meeting.slug, c.status) for c in changed} == {
+        ("2025-11-05-it-jp-phone-call", "fulfilled"),
+        ("2024-06-14-it-jp-fasano", "fulfilled"),
+        ("2024-06-14-it-jp-fasano", "in-progress"),
+    }
+    for commitment in changed:
+        latest = commitment.history.latest()
+        assert latest.status == commitment.status
+        assert latest.date >= commitment.meeting.date
+        assert latest.note and latest.source_id
+    unchanged = Commitment.objects.filter(history__isnull=True)
+    assert set(unchanged.values_list("status", flat=True)) == {"announced"}
+
+
+def test_acsa_is_fulfilled_as_the_kantei_reported_on_the_tokyo_summit_day(seed):
+    acsa = Commitment.objects.get(meeting__slug="2024-06-14-it-jp-fasano", summary__contains="ACSA")
+    change = acsa.history.get()
+    assert (change.date, change.status) == (datetime.date(2026, 1, 16), "fulfilled")
+    assert "September 2025" in change.note
+    assert change.source.url.startswith("https://www.kantei.go.jp/")
+
+
+# Sources ---------------------------------------------------------------------------------------
+
+
+def test_every_meeting_and_commitment_cites_a_source(seed):
+    assert not Meeting.objects.filter(citations__isnull=True).exists()
+    assert not Commitment.objects.filter(citations__isnull=True).exists()
+
+
+def test_every_source_is_cited_by_something(seed):
+    uncited = Source.objects.filter(
+        meetings__isnull=True, commitments__isnull=True, status_changes__isnull=True, ties__isnull=True
+    )
+    assert list(uncited) == []
+
+
+def test_excerpts_are_short_quotations(seed):
+    citations = [*MeetingCitation.objects.all(), *CommitmentCitation.objects.all()]
+    excerpts = [citation.excerpt for citation in citations if citation.excerpt]
+    assert excerpts
+    assert all(len(excerpt.split()) <= EXCERPT_MAX_WORDS for excerpt in excerpts)
+
+
+def test_joint_statement_is_cited_under_its_japanese_title(seed):
+    statement = Source.objects.get(url=JOINT_STATEMENT_URL)
+    assert statement.title == "日・イタリア共同声明"
+    assert statement.published == datetime.date(2026, 1, 16)
+    assert statement.meetings.filter(slug=TOKYO_SUMMIT).exists()
+
+
+def test_the_dinner_menu_line_is_not_seeded(seed, tmp_path):
+    texts = [fixture_text(), json.dumps(dump_record(tmp_path / "dump.json"), ensure_ascii=False)]
+    for text in texts:
+        lowered = text.casefold()
+        assert "yaki-soba" not in lowered
+        assert "yakisoba" not in lowered
+        assert "pizza" not in lowered
+
+
+# Natural keys ------------------------------------------------------------------------------
+
+
+def test_a_natural_key_dump_of_the_seed_reloads_to_the_same_data(seed, tmp_path):
+    """Dump with natural keys, empty the record tables, load the dump: the same data comes back.
+
+    The reference tables stay: their primary key is their natural key, which dumpdata
+    --natural-primary leaves out, and migrations load them anyway.
+    """
+    dump = tmp_path / "dump.json"
+    before = dump_record(dump)
+    Commitment.objects.all().delete()  # with their citations and history
+    for model in (MeetingCitation, Meeting, DiplomaticTie, Leader, Source):
+        model.objects.all().delete()
+    assert sum(row_counts().values()) == 0
+
+    call_command("loaddata", str(dump), verbosity=0)
+
+    assert dump_record(tmp_path / "again.json") == before
