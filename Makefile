@@ -38,8 +38,10 @@ setup: venv
 run: setup
 	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
+# Tests talk plain HTTP to the test client and the live server (HTTPS=0); the production
+# hardening is tested with its own settings.
 test: dev-venv
-	SECRET_KEY=$${SECRET_KEY:-insecure-test-only-key} $(BIN)/python -m pytest $(PYTEST_ARGS)
+	SECRET_KEY=$${SECRET_KEY:-insecure-test-only-key} HTTPS=$${HTTPS:-0} $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: dev-venv
 	$(BIN)/ruff check .
