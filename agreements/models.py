@@ -41,7 +41,11 @@ class CountryQuerySet(models.QuerySet):
 
 
 class Country(models.Model):
-    """A party: an ISO 3166-1 country, or the European Union (code EU)."""
+    """A party: an ISO 3166-1 country, or the European Union (code EU).
+
+    Country, Grouping and Topic use their natural key as primary key, so fixtures and
+    dumps refer to them by code or slug on every database without a natural_key().
+    """
 
     code = models.CharField("ISO alpha-2 code", max_length=2, primary_key=True)
     alpha3 = models.CharField("ISO alpha-3 code", max_length=3, blank=True)
@@ -67,9 +71,6 @@ class Country(models.Model):
     def get_absolute_url(self):
         return reverse("agreements:country-detail", args=[self.code.lower()])
 
-    def natural_key(self):
-        return (self.code,)
-
 
 class GroupingQuerySet(models.QuerySet):
     def get_by_natural_key(self, slug):
@@ -92,9 +93,6 @@ class Grouping(models.Model):
 
     def __str__(self):
         return self.name
-
-    def natural_key(self):
-        return (self.slug,)
 
 
 class TopicQuerySet(models.QuerySet):
@@ -120,9 +118,6 @@ class Topic(models.Model):
 
     def get_absolute_url(self):
         return reverse("agreements:topic-detail", args=[self.slug])
-
-    def natural_key(self):
-        return (self.slug,)
 
 
 # Sources -------------------------------------------------------------------------------------

@@ -201,3 +201,13 @@ class TestStatusHistory:
         )
         response = editor_client.get(admin_url(Commitment, "change", commitment.pk))
         assert "2026-03-01" in response.content.decode()
+
+
+def test_editor_sees_the_tokyo_summit_and_its_commitments(seed, editor_client):
+    changelist = editor_client.get(admin_url(Meeting, "changelist"), {"q": "Tokyo"}).content.decode()
+    assert "Takaichi and Meloni hold a summit in Tokyo" in changelist
+    summit = Meeting.objects.get(slug="2026-01-16-it-jp-tokyo")
+    page = editor_client.get(admin_url(Meeting, "change", summit.pk)).content.decode()
+    assert "Establish a consultative body on space cooperation" in page
+    assert "Cooperate on resilient supply chains for critical minerals" in page
+    assert "special strategic partnership" in page

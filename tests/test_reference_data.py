@@ -2,6 +2,7 @@
 
 import pycountry
 import pytest
+from django.core.management import call_command
 
 from agreements.models import Country, Grouping, Topic
 
@@ -47,7 +48,22 @@ def test_groupings_and_their_members():
     assert all(Grouping.objects.values_list("source_url", flat=True))
 
 
-def test_natural_keys_resolve():
-    assert Country.objects.get_by_natural_key("IT").natural_key() == ("IT",)
-    assert Topic.objects.get_by_natural_key("space").natural_key() == ("space",)
-    assert Grouping.objects.get_by_natural_key("g7").natural_key() == ("g7",)
+def test_reference_data_is_found_by_its_code_or_slug():
+    assert Country.objects.get_by_natural_key("IT").pk == "IT"
+    assert Topic.objects.get_by_natural_key("space").pk == "space"
+    assert Grouping.objects.get_by_natural_key("g7").pk == "g7"
+
+
+def test_a_full_dump_with_natural_keys_loads_back(seed, tmp_path):
+    dump = tmp_path / "dump.json"
+    call_command(
+        "dumpdata", "agreements", natural_foreign=True, natural_primary=True, output=str(dump), verbosity=0
+    )
+    before = dump.read_text()
+    call_command("loaddata", str(dump), verbosity=0)
+    again = tmp_path / "again.json"
+    call_command(
+        "dumpdata", "agreements", natural_foreign=True, natural_primary=True, output=str(again), verbosity=0
+    )
+    assert again.read_text() == before
+    assert Country.objects.count() == len(pycountry.countries) + 1
