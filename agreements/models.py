@@ -9,7 +9,7 @@ import datetime
 
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Exists, F, OuterRef, Q
+from django.db.models import Count, Exists, F, OuterRef, Q
 from django.db.models.functions import Length, Upper
 from django.db.models.lookups import Exact
 from django.urls import reverse
@@ -60,9 +60,7 @@ class Country(models.Model):
         constraints = [
             models.CheckConstraint(condition=Exact(Length("code"), 2), name="country_code_two_letters"),
             models.CheckConstraint(condition=Q(code=Upper("code")), name="country_code_upper_case"),
-            models.UniqueConstraint(
-                fields=["alpha3"], condition=~Q(alpha3=""), name="country_alpha3_unique"
-            ),
+            models.UniqueConstraint(fields=["alpha3"], condition=~Q(alpha3=""), name="country_alpha3_unique"),
         ]
 
     def __str__(self):
@@ -240,6 +238,27 @@ class MeetingQuerySet(models.QuerySet):
     def with_related(self):
         return self.select_related("host").prefetch_related("countries", "leaders")
 
+    def matching(self, text):
+        """Meetings whose title, summary, place or leaders' names hold every word of `text`."""
+        from .search import search
+
+        return search(
+            self, text, ["title", "summary", "city", "venue"], Meeting.leaders.through, leader_ref="pk"
+        )
+
+    def pair_counts(self):
+        """(code_a, code_b, number of meetings) for each pair that met, codes in alphabetical order."""
+        through = Meeting.countries.through
+        rows = (
+            through.objects.filter(meeting__in=self)
+            .annotate(other=F("meeting__countries__code"))
+            .filter(other__gt=F("country_id"))
+            .values_list("country_id", "other")
+            .annotate(meetings=Count("meeting_id"))
+            .order_by("-meetings", "country_id", "other")
+        )
+        return list(rows)
+
 
 class Meeting(Timestamped):
     """Leaders meeting, in person or on a call."""
@@ -270,9 +289,7 @@ class Meeting(Timestamped):
         ordering = ["-date", "slug"]
         indexes = [models.Index(fields=["-date", "slug"], name="meeting_date_idx")]
         constraints = [
-            models.CheckConstraint(
-                condition=Q(kind__in=MeetingKind.values), name="meeting_kind_known"
-            ),
+            models.CheckConstraint(condition=Q(kind__in=MeetingKind.values), name="meeting_kind_known"),
             models.CheckConstraint(
                 condition=Q(end_date__isnull=True) | Q(end_date__gte=F("date")),
                 name="meeting_ends_after_it_starts",
@@ -345,6 +362,33 @@ class CommitmentQuerySet(models.QuerySet):
 
     def with_related(self):
         return self.select_related("meeting", "topic").prefetch_related("parties")
+
+    def matching(self, text):
+        """Commitments whose summary, detail, meeting title, place or leaders' names hold every word."""
+        from .search import search
+
+        fields = [
+            "summary",
+            "detail",
+            "meeting__title",
+            "meeting__summary",
+            "meeting__city",
+            "meeting__venue",
+        ]
+        return search(self, text, fields, Meeting.leaders.through, leader_ref="meeting_id")
+
+    def pair_counts(self):
+        """(code_a, code_b, number of commitments) for each pair of parties, codes in alphabetical order."""
+        through = Commitment.parties.through
+        rows = (
+            through.objects.filter(commitment__in=self)
+            .annotate(other=F("commitment__parties__code"))
+            .filter(other__gt=F("country_id"))
+            .values_list("country_id", "other")
+            .annotate(commitments=Count("commitment_id"))
+            .order_by("-commitments", "country_id", "other")
+        )
+        return list(rows)
 
 
 class Commitment(Timestamped):
@@ -508,4 +552,3 @@ class DiplomaticTie(models.Model):
 
     def natural_key(self):
         return (self.country_a_id, self.country_b_id)
-

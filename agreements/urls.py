@@ -1,14 +1,27 @@
-from django.urls import path
+from django.urls import path, re_path
 
-from . import views
+from . import feeds, views
 
 app_name = "agreements"
 
+PAIR = r"(?P<a>[a-z]{2})-(?P<b>[a-z]{2})"
+
 urlpatterns = [
     path("", views.HomeView.as_view(), name="home"),
+    path("about/", views.AboutView.as_view(), name="about"),
+    path("meetings/", views.MeetingListView.as_view(), name="meeting-list"),
     path("meetings/<slug:slug>/", views.MeetingDetailView.as_view(), name="meeting-detail"),
+    path("commitments/", views.CommitmentListView.as_view(), name="commitment-list"),
     path("commitments/<int:pk>/", views.CommitmentDetailView.as_view(), name="commitment-detail"),
+    path("countries/", views.CountryListView.as_view(), name="country-list"),
     path("countries/<str:code>/", views.CountryDetailView.as_view(), name="country-detail"),
+    path("leaders/", views.LeaderListView.as_view(), name="leader-list"),
     path("leaders/<slug:slug>/", views.LeaderDetailView.as_view(), name="leader-detail"),
+    path("topics/", views.TopicListView.as_view(), name="topic-list"),
     path("topics/<slug:slug>/", views.TopicDetailView.as_view(), name="topic-detail"),
+    path("relations/", views.RelationListView.as_view(), name="relation-list"),
+    re_path(rf"^relations/{PAIR}/$", views.RelationDetailView.as_view(), name="relation-detail"),
+    re_path(rf"^relations/{PAIR}/feed/$", feeds.RelationFeed(), name="relation-feed"),
+    path("feeds/meetings/", feeds.MeetingFeed(), name="meeting-feed"),
+    path("feeds/commitments/", feeds.CommitmentFeed(), name="commitment-feed"),
 ]

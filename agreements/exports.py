@@ -1,0 +1,137 @@
+"""CSV and JSON downloads of a filtered list: every row, all pages, streamed.
+
+The JSON shape (documented in docs/urls.md):
+
+    {"list": "meetings", "results": [{...}, ...]}
+
+CSV cells that a spreadsheet would read as a formula (starting with `=`, `+`, `-`, `@`,
+a tab or a carriage return) are prefixed with an apostrophe.
+"""
+
+import csv
+import json
+
+from django import forms
+from django.http import StreamingHttpResponse
+
+FORMATS = {"csv": "text/csv; charset=utf-8", "json": "application/json"}
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+CHUNK_SIZE = 500
+
+
+class ExportForm(forms.Form):
+    format = forms.ChoiceField(choices=[("", "page"), ("csv", "CSV"), ("json", "JSON")], required=False)
+
+
+def meeting_record(meeting, request):
+    return {
+        "slug": meeting.slug,
+        "url": request.build_absolute_uri(meeting.get_absolute_url()),
+        "date": meeting.date.isoformat(),
+        "end_date": meeting.end_date.isoformat() if meeting.end_date else None,
+        "kind": meeting.kind,
+        "title": meeting.title,
+        "summary": meeting.summary,
+        "city": meeting.city,
+        "venue": meeting.venue,
+        "host": meeting.host_id,
+        "countries": [country.code for country in meeting.countries.all()],
+        "leaders": [leader.name for leader in meeting.leaders.all()],
+    }
+
+
+def commitment_record(commitment, request):
+    return {
+        "id": commitment.pk,
+        "url": request.build_absolute_uri(commitment.get_absolute_url()),
+        "summary": commitment.summary,
+        "detail": commitment.detail,
+        "topic": commitment.topic_id,
+        "status": commitment.status,
+        "parties": [country.code for country in commitment.parties.all()],
+        "target": commitment.target_display or None,
+        "overdue": commitment.is_overdue(),
+        "level_from": commitment.level_from,
+        "level_to": commitment.level_to,
+        "meeting": commitment.meeting.slug,
+        "meeting_date": commitment.meeting.date.isoformat(),
+        "meeting_title": commitment.meeting.title,
+    }
+
+
+RECORDS = {"meetings": meeting_record, "commitments": commitment_record}
+COLUMNS = {
+    "meetings": [
+        "slug",
+        "url",
+        "date",
+        "end_date",
+        "kind",
+        "title",
+        "summary",
+        "city",
+        "venue",
+        "host",
+        "countries",
+        "leaders",
+    ],
+    "commitments": [
+        "id",
+        "url",
+        "summary",
+        "detail",
+        "topic",
+        "status",
+        "parties",
+        "target",
+        "overdue",
+        "level_from",
+        "level_to",
+        "meeting",
+        "meeting_date",
+        "meeting_title",
+    ],
+}
+
+
+def safe_cell(value):
+    """A CSV cell: lists joined with `; `, formula-like text neutralised."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list):
+        value = "; ".join(str(item) for item in value)
+    text = str(value)
+    if text.startswith(FORMULA_STARTS):
+        return "'" + text
+    return text
+
+
+class _Echo:
+    def write(self, value):
+        return value
+
+
+def _csv_rows(columns, records):
+    writer = csv.writer(_Echo())
+    yield writer.writerow(columns)
+    for record in records:
+        yield writer.writerow([safe_cell(record[key]) for key in columns])
+
+
+def _json_chunks(name, records):
+    yield '{"list": ' + json.dumps(name) + ', "results": ['
+    for index, record in enumerate(records):
+        yield ("," if index else "") + "\n" + json.dumps(record, ensure_ascii=False)
+    yield "\n]}\n"
+
+
+def stream(name, fmt, queryset, request):
+    """A streamed download of every row of `queryset` as `fmt` (csv or json)."""
+    to_record = RECORDS[name]
+    records = (to_record(row, request) for row in queryset.iterator(chunk_size=CHUNK_SIZE))
+    chunks = _csv_rows(COLUMNS[name], records) if fmt == "csv" else _json_chunks(name, records)
+    response = StreamingHttpResponse(chunks, content_type=FORMATS[fmt])
+    response["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
+    return response

@@ -1,0 +1,121 @@
+"""Atom feeds: new meetings and commitments (the lists' filters apply), and one per pair."""
+
+from django.contrib.syndication.views import Feed
+from django.core.exceptions import BadRequest
+from django.http import Http404
+from django.urls import reverse
+from django.utils.feedgenerator import Atom1Feed
+
+from .filters import CommitmentFilter, MeetingFilter
+from .models import Commitment, Meeting
+from .views import country_by_code, pair_slug
+
+FEED_LENGTH = 50
+
+
+class FilteredFeed(Feed):
+    """A feed of the newest records of a filtered list; a bad filter value answers 400."""
+
+    feed_type = Atom1Feed
+    filterset_class = None
+    list_url_name = ""
+
+    def get_object(self, request, *args, **kwargs):
+        filterset = self.filterset_class(request.GET or None, queryset=self.base_queryset())
+        if filterset.is_bound and not filterset.is_valid():
+            raise BadRequest(filterset.form.errors.as_text())
+        filterset.querystring = request.GET.urlencode()
+        return filterset
+
+    def link(self, filterset):
+        url = reverse(self.list_url_name)
+        return f"{url}?{filterset.querystring}" if filterset.querystring else url
+
+    def items(self, filterset):
+        return filterset.qs.order_by("-created_at", "-pk")[:FEED_LENGTH]
+
+    def item_pubdate(self, item):
+        return item.created_at
+
+    def item_updateddate(self, item):
+        return item.updated_at
+
+
+class MeetingFeed(FilteredFeed):
+    filterset_class = MeetingFilter
+    list_url_name = "agreements:meeting-list"
+    title = "New meetings · Bilateral agreements"
+    subtitle = "Leaders' meetings as they are added to the record."
+
+    def base_queryset(self):
+        return Meeting.objects.with_related()
+
+    def item_title(self, item):
+        return f"{item.date:%-d %B %Y}: {item.title}"
+
+    def item_description(self, item):
+        countries = ", ".join(country.name for country in item.countries.all())
+        return f"{item.get_kind_display()}, {countries}. {item.summary}".strip()
+
+
+class CommitmentFeed(FilteredFeed):
+    filterset_class = CommitmentFilter
+    list_url_name = "agreements:commitment-list"
+    title = "New commitments · Bilateral agreements"
+    subtitle = "Commitments as they are added to the record."
+
+    def base_queryset(self):
+        return Commitment.objects.with_related()
+
+    def item_title(self, item):
+        return f"{item.topic.name}: {item.summary}"
+
+    def item_description(self, item):
+        return f"{item.get_status_display()}. Agreed at {item.meeting.title} ({item.meeting.date:%-d %B %Y})."
+
+
+class RelationFeed(Feed):
+    """A pair's meetings and commitments, newest additions first."""
+
+    feed_type = Atom1Feed
+
+    def get_object(self, request, a, b):
+        if a >= b:
+            raise Http404("Codes go in alphabetical order.")
+        return country_by_code(a), country_by_code(b)
+
+    def title(self, pair):
+        return f"{pair[0].name} and {pair[1].name} · Bilateral agreements"
+
+    def link(self, pair):
+        a, b = pair
+        return reverse("agreements:relation-detail", args=pair_slug(a.code, b.code).split("-"))
+
+    def subtitle(self, pair):
+        return f"New meetings and commitments of {pair[0].name} and {pair[1].name}."
+
+    def items(self, pair):
+        meetings = list(Meeting.objects.involving(*pair).order_by("-created_at", "-pk")[:FEED_LENGTH])
+        commitments = list(
+            Commitment.objects.between(*pair)
+            .select_related("meeting", "topic")
+            .order_by("-created_at", "-pk")[:FEED_LENGTH]
+        )
+        items = sorted(meetings + commitments, key=lambda item: item.created_at, reverse=True)
+        return items[:FEED_LENGTH]
+
+    def item_title(self, item):
+        if isinstance(item, Meeting):
+            return f"Meeting, {item.date:%-d %B %Y}: {item.title}"
+        return f"Commitment ({item.topic.name}): {item.summary}"
+
+    def item_description(self, item):
+        if isinstance(item, Meeting):
+            return item.summary
+        return f"{item.get_status_display()}. Agreed at {item.meeting.title}."
+
+    def item_pubdate(self, item):
+        return item.created_at
+
+    def item_updateddate(self, item):
+        return item.updated_at

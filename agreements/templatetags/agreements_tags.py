@@ -1,0 +1,112 @@
+"""Template helpers for the public pages: navigation, label links and server-drawn SVG charts."""
+
+import datetime
+
+from django import template
+from django.urls import reverse
+from django.utils.safestring import mark_safe
+
+register = template.Library()
+
+# The timeline's drawing area, in SVG user units.
+WIDTH, LEFT, RIGHT = 800, 118, 24
+LEVEL_TOP, LEVEL_HEIGHT = 24, 40
+MEETING_Y = 112
+AXIS_Y = 150
+HEIGHT = 176
+LEVEL_FILLS = ["#d6e4f0", "#9dbfdd", "#5b92c4", "#2c6aa3", "#0b4a80"]
+LEVEL_INKS = ["#10283d", "#10283d", "#ffffff", "#ffffff", "#ffffff"]
+
+
+@register.simple_tag(takes_context=True)
+def nav_current(context, url_name):
+    """`aria-current="page"` (or "true" for a section) when the request is at or under the URL."""
+    request = context.get("request")
+    if request is None:
+        return ""
+    url = reverse(url_name)
+    if request.path == url:
+        return mark_safe('aria-current="page"')
+    if url != "/" and request.path.startswith(url):
+        return mark_safe('aria-current="true"')
+    return ""
+
+
+@register.filter
+def percent(value, total):
+    """`value` as a percentage of `total`, for bar widths (0 when there is nothing to compare)."""
+    try:
+        return round(100 * float(value) / float(total), 1) if total else 0
+    except (TypeError, ValueError):
+        return 0
+
+
+def _x(day, start, end):
+    span = max((end - start).days, 1)
+    return round(LEFT + (WIDTH - LEFT - RIGHT) * (day - start).days / span, 1)
+
+
+@register.inclusion_tag("includes/_timeline.html")
+def timeline_chart(meetings, upgrades, chart_id="timeline"):
+    """A pair's meetings and partnership levels on one time axis, as SVG shapes."""
+    days = [meeting.date for meeting in meetings] + [upgrade.meeting.date for upgrade in upgrades]
+    if not days:
+        return {"empty": True}
+    start = datetime.date(min(days).year, 1, 1)
+    end = datetime.date(max(days).year, 12, 31)
+    years = [
+        {"x": _x(datetime.date(year, 1, 1), start, end), "label": str(year)}
+        for year in range(start.year, end.year + 1)
+    ]
+    levels = []
+    for index, upgrade in enumerate(upgrades):
+        begin = upgrade.meeting.date
+        finish = upgrades[index + 1].meeting.date if index + 1 < len(upgrades) else end
+        x1, x2 = _x(begin, start, end), _x(finish, start, end)
+        shade = min(index, len(LEVEL_FILLS) - 1)
+        levels.append(
+            {
+                "x": x1,
+                "width": max(round(x2 - x1, 1), 2),
+                "fill": LEVEL_FILLS[shade],
+                "ink": LEVEL_INKS[shade],
+                "label": upgrade.level_to,
+                "since": f"{begin:%B %Y}",
+                "text_x": x1 + 6,
+                "fits": (x2 - x1) > 7.2 * len(upgrade.level_to) + 12,
+            }
+        )
+    points = []
+    previous_x = None
+    row = 0
+    for meeting in sorted(meetings, key=lambda m: (m.date, m.slug)):
+        x = _x(meeting.date, start, end)
+        row = (row + 1) % 2 if previous_x is not None and x - previous_x < 14 else 0
+        points.append(
+            {
+                "x": x,
+                "y": MEETING_Y - 14 * row,
+                "in_person": meeting.kind not in ("phone-call", "video-call"),
+                "label": f"{meeting.date:%-d %B %Y}: {meeting.title}",
+            }
+        )
+        previous_x = x
+    return {
+        "empty": False,
+        "chart_id": chart_id,
+        "width": WIDTH,
+        "height": HEIGHT,
+        "left": LEFT,
+        "right_edge": WIDTH - RIGHT,
+        "years": years,
+        "levels": levels,
+        "points": points,
+        "level_top": LEVEL_TOP,
+        "level_height": LEVEL_HEIGHT,
+        "level_text_y": LEVEL_TOP + LEVEL_HEIGHT / 2 + 5,
+        "meeting_y": MEETING_Y,
+        "axis_y": AXIS_Y,
+        "first": start.year,
+        "last": end.year,
+        "meeting_count": len(points),
+    }
