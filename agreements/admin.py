@@ -54,7 +54,7 @@ class CountryAdmin(admin.ModelAdmin):
 class GroupingAdmin(admin.ModelAdmin):
     list_display = ["name", "slug", "member_count"]
     search_fields = ["name", "slug", "description"]
-    list_filter = ["members"]
+    list_filter = [("members", admin.RelatedOnlyFieldListFilter)]
     autocomplete_fields = ["members"]
 
     def get_queryset(self, request):
@@ -121,7 +121,7 @@ class CommitmentCitationInline(CitationInlineMixin, admin.TabularInline):
 @admin.register(Leader)
 class LeaderAdmin(admin.ModelAdmin):
     list_display = ["name", "native_name", "country", "title", "took_office", "left_office"]
-    list_filter = ["country", "took_office"]
+    list_filter = [("country", admin.RelatedOnlyFieldListFilter), "took_office"]
     list_select_related = ["country"]
     search_fields = ["name", "native_name", "title", "country__name"]
     autocomplete_fields = ["country"]
@@ -153,7 +153,8 @@ class CommitmentInline(admin.TabularInline):
 class MeetingAdmin(admin.ModelAdmin):
     form = MeetingForm
     list_display = ["date", "title", "kind", "city", "host", "country_codes"]
-    list_filter = ["kind", "date", "countries"]
+    list_display_links = ["date", "title"]
+    list_filter = ["kind", "date", ("countries", admin.RelatedOnlyFieldListFilter)]
     list_select_related = ["host"]
     search_fields = ["title", "summary", "city", "venue", "slug", "leaders__name", "countries__name"]
     autocomplete_fields = ["host", "countries", "leaders"]
@@ -226,7 +227,7 @@ class CommitmentForm(forms.ModelForm):
 class CommitmentAdmin(admin.ModelAdmin):
     form = CommitmentForm
     list_display = ["summary", "meeting", "topic", "status", "target_date"]
-    list_filter = ["topic", "status", "parties", "meeting__date"]
+    list_filter = ["topic", "status", ("parties", admin.RelatedOnlyFieldListFilter), "meeting__date"]
     list_select_related = ["meeting", "topic"]
     search_fields = ["summary", "detail", "meeting__title", "level_from", "level_to"]
     autocomplete_fields = ["meeting", "parties"]
