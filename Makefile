@@ -7,11 +7,12 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: help venv dev-venv run setup test lint format migrations-check clean
+.PHONY: help venv dev-venv run serve setup test lint format migrations-check clean
 
 help:
 	@echo "make run               set up (venv, dependencies, migrations, seed data) and serve on http://127.0.0.1:$(PORT)"
 	@echo "make test              set up and run the whole test suite"
+	@echo "make serve             production mode: gunicorn, DEBUG off (needs SECRET_KEY and ALLOWED_HOSTS)"
 	@echo "make lint              ruff check and format check"
 	@echo "make migrations-check  fail if a model change has no migration"
 
@@ -37,6 +38,13 @@ setup: venv
 
 run: setup
 	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
+
+# Production mode: DEBUG off, SECRET_KEY and ALLOWED_HOSTS required, gunicorn serving the app
+# and whitenoise the collected, compressed, hashed static files. WEB_CONCURRENCY sets workers.
+serve: venv
+	$(BIN)/python manage.py migrate --no-input
+	$(BIN)/python manage.py collectstatic --no-input --verbosity 0
+	$(BIN)/gunicorn diplomacy.wsgi --bind $${BIND:-127.0.0.1:$(PORT)} --workers $${WEB_CONCURRENCY:-3} --access-logfile -
 
 # Tests talk plain HTTP to the test client and the live server (HTTPS=0); the production
 # hardening is tested with its own settings.
