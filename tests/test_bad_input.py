@@ -1,0 +1,130 @@
+"""Bad input never breaks a page: the form's error (400), or 400/404, never a 500."""
+
+import pytest
+
+from tests.factories import make_commitment
+
+pytestmark = pytest.mark.django_db
+
+ODD_VALUES = [
+    "",
+    "notadate",
+    "2026-13-45",
+    "99999-01-01",
+    "0000-00-00",
+    "-1",
+    "0",
+    "abc",
+    "x" * 5000,
+    "\x00",
+    "jp\x00",
+    "'; DROP TABLE agreements_meeting; --",
+    "%",
+    "日本",
+    "<script>alert(1)</script>",
+    "1e309",
+    "99999999999999999999999",
+]
+
+MEETING_PARAMETERS = ["country", "leader", "kind", "date_after", "date_before", "q", "sort", "page", "format"]
+COMMITMENT_PARAMETERS = [
+    "topic", "status", "country", "overdue", "date_after", "date_before", "q", "sort", "page", "format",
+]
+
+
+@pytest.fixture
+def record(db):
+    return make_commitment()
+
+
+@pytest.mark.parametrize("value", ODD_VALUES)
+@pytest.mark.parametrize("parameter", MEETING_PARAMETERS)
+def test_meeting_list_never_fails_on_odd_values(client, record, parameter, value):
+    response = client.get("/meetings/", {parameter: value})
+    assert response.status_code in (200, 400, 404)
+
+
+@pytest.mark.parametrize("value", ODD_VALUES)
+@pytest.mark.parametrize("parameter", COMMITMENT_PARAMETERS)
+def test_commitment_list_never_fails_on_odd_values(client, record, parameter, value):
+    response = client.get("/commitments/", {parameter: value})
+    assert response.status_code in (200, 400, 404)
+
+
+@pytest.mark.parametrize("value", ODD_VALUES)
+@pytest.mark.parametrize("url", ["/feeds/meetings/", "/feeds/commitments/"])
+@pytest.mark.parametrize("parameter", ["country", "leader", "topic", "date_after", "q", "sort"])
+def test_feeds_never_fail_on_odd_values(client, record, url, parameter, value):
+    assert client.get(url, {parameter: value}).status_code in (200, 400)
+
+
+@pytest.mark.parametrize(
+    ("url", "parameter", "value", "message"),
+    [
+        ("/meetings/", "date_after", "notadate", "Enter a valid date."),
+        ("/meetings/", "date_before", "2026-02-30", "Enter a valid date."),
+        ("/meetings/", "date_after", "0001-01-01", "Give a day between"),
+        ("/meetings/", "country", "xx", "Select a valid choice."),
+        ("/meetings/", "country", "jpn", "Select a valid choice."),
+        ("/meetings/", "leader", "nobody", "Select a valid choice."),
+        ("/meetings/", "kind", "banquet", "Select a valid choice."),
+        ("/meetings/", "sort", "colour", "Select a valid choice."),
+        ("/meetings/", "q", "x" * 201, "Ensure this value has at most 200 characters"),
+        ("/meetings/", "q", "a\x00b", "Null characters are not allowed."),
+        ("/commitments/", "topic", "weather", "Select a valid choice."),
+        ("/commitments/", "status", "forgotten", "Select a valid choice."),
+        ("/commitments/", "country", "j", "Select a valid choice."),
+        ("/commitments/", "date_before", "yesterday", "Enter a valid date."),
+    ],
+)
+def test_invalid_filter_shows_the_form_error_with_status_400(client, record, url, parameter, value, message):
+    response = client.get(url, {parameter: value})
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert message in html
+    assert 'class="field-error"' in html
+    list_name = "meeting_list" if url == "/meetings/" else "commitment_list"
+    assert list(response.context[list_name]) == []
+
+
+@pytest.mark.parametrize("page", ["0", "-1", "abc", "2", "1.5", "99999999999999999999"])
+def test_page_out_of_range_is_not_found(client, record, page):
+    assert client.get("/commitments/", {"page": page}).status_code == 404
+
+
+def test_last_page_and_page_one_work(client, record):
+    assert client.get("/commitments/", {"page": "1"}).status_code == 200
+    assert client.get("/commitments/", {"page": "last"}).status_code == 200
+
+
+def test_overdue_takes_any_value_as_yes_or_no(client, record):
+    for value in ["1", "true", "on", "false", ""]:
+        assert client.get("/commitments/", {"overdue": value}).status_code == 200
+
+
+def test_unknown_parameters_are_ignored(client, record):
+    assert client.get("/commitments/", {"colour": "blue"}).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/meetings/no-such-meeting/",
+        "/commitments/0/",
+        "/commitments/99999999999999999999/",
+        "/countries/zz/",
+        "/countries/j/",
+        "/leaders/nobody/",
+        "/topics/weather/",
+        "/relations/aa-zz/",
+        "/relations/it-jp-fr/",
+        "/relations/it-jp/feed/x/",
+    ],
+)
+def test_unknown_records_are_not_found(client, record, url):
+    assert client.get(url).status_code == 404
+
+
+def test_not_found_page_uses_the_site_template(client, record):
+    response = client.get("/countries/zz/")
+    assert "Not found" in response.content.decode()
