@@ -1,0 +1,197 @@
+"""Writing meetings in the import format (`bilateral-meetings/1`), deterministically.
+
+The same records always give the same bytes, so export, import into an empty database and
+export again gives an identical document:
+
+- meetings by date, then slug; countries and parties by code; commitments by topic (in the
+  topic vocabulary's order), then summary; status history by date, then the order recorded;
+- leaders and sources in the order they were cited (the order of the file they came from);
+- keys in a fixed order; optional fields that are empty are left out, and `parties` is left out
+  when it is the meeting's countries;
+- a history entry's source is its URL when the document cites that source elsewhere, otherwise
+  the source itself (URL, publisher, title, publication date), so the document stands alone.
+
+Only the records' own content is written: no database ids, no timestamps, no leader slugs.
+"""
+
+import json
+from collections import defaultdict
+
+from django.db.models import Exists, OuterRef
+
+from .importer import FORMAT
+from .models import Commitment, CommitmentCitation, Meeting, MeetingCitation, StatusChange
+
+
+def meetings_to_export(countries=(), topics=(), since=None):
+    """The meetings an export holds: all given countries take part, a commitment on any given topic."""
+    meetings = Meeting.objects.involving(*countries)
+    if topics:
+        meetings = meetings.filter(
+            Exists(Commitment.objects.filter(meeting=OuterRef("pk"), topic__in=topics))
+        )
+    if since is not None:
+        meetings = meetings.filter(date__gte=since)
+    return meetings
+
+
+def _compact(pairs):
+    """A dict of the pairs whose value is not empty (None, "" or [])."""
+    return {key: value for key, value in pairs if value not in (None, "", [])}
+
+
+def _date(value):
+    return value.isoformat() if value else None
+
+
+def _source(source, excerpt=""):
+    return _compact(
+        [
+            ("url", source.url),
+            ("publisher", source.publisher),
+            ("title", source.title),
+            ("published", _date(source.published)),
+            ("excerpt", excerpt),
+        ]
+    )
+
+
+def export_document(meetings, topics=()):
+    """The document for a queryset of meetings; with `topics`, only commitments on those topics."""
+    meetings = meetings.order_by()
+    rows = list(meetings.select_related(None).order_by("date", "slug"))
+    selected = meetings.values("pk")
+
+    countries = defaultdict(list)
+    for meeting_id, code in (
+        Meeting.countries.through.objects.filter(meeting__in=selected)
+        .order_by("country_id")
+        .values_list("meeting_id", "country_id")
+    ):
+        countries[meeting_id].append(code)
+
+    leaders = defaultdict(list)
+    for row in (
+        Meeting.leaders.through.objects.filter(meeting__in=selected).select_related("leader").order_by("id")
+    ):
+        leaders[row.meeting_id].append(row.leader)
+
+    citations = defaultdict(list)
+    for citation in (
+        MeetingCitation.objects.filter(meeting__in=selected).select_related("source").order_by("id")
+    ):
+        citations[citation.meeting_id].append(citation)
+
+    commitment_rows = Commitment.objects.filter(meeting__in=selected)
+    if topics:
+        commitment_rows = commitment_rows.filter(topic__in=topics)
+    commitment_ids = commitment_rows.values("pk")
+    commitments = defaultdict(list)
+    for commitment in commitment_rows.select_related("topic").order_by(
+        "meeting_id", "topic__position", "topic__slug", "summary"
+    ):
+        commitments[commitment.meeting_id].append(commitment)
+
+    parties = defaultdict(list)
+    for commitment_id, code in (
+        Commitment.parties.through.objects.filter(commitment__in=commitment_ids)
+        .order_by("country_id")
+        .values_list("commitment_id", "country_id")
+    ):
+        parties[commitment_id].append(code)
+
+    commitment_citations = defaultdict(list)
+    for citation in (
+        CommitmentCitation.objects.filter(commitment__in=commitment_ids)
+        .select_related("source")
+        .order_by("id")
+    ):
+        commitment_citations[citation.commitment_id].append(citation)
+
+    history = defaultdict(list)
+    for change in (
+        StatusChange.objects.filter(commitment__in=commitment_ids)
+        .select_related("source")
+        .order_by("date", "id")
+    ):
+        history[change.commitment_id].append(change)
+
+    cited = {citation.source.url for group in citations.values() for citation in group}
+    cited |= {citation.source.url for group in commitment_citations.values() for citation in group}
+
+    def history_source(source):
+        if source.url in cited:
+            return source.url
+        return _source(source)
+
+    def commitment_entry(commitment, meeting_countries):
+        party_codes = parties[commitment.pk]
+        return _compact(
+            [
+                ("topic", commitment.topic_id),
+                ("summary", commitment.summary),
+                ("detail", commitment.detail),
+                ("status", commitment.status),
+                ("parties", None if party_codes == meeting_countries else party_codes),
+                ("target", commitment.target_display),
+                ("level_from", commitment.level_from),
+                ("level_to", commitment.level_to),
+                ("sources", [_source(c.source, c.excerpt) for c in commitment_citations[commitment.pk]]),
+                (
+                    "history",
+                    [
+                        _compact(
+                            [
+                                ("date", _date(change.date)),
+                                ("status", change.status),
+                                ("note", change.note),
+                                ("source", history_source(change.source)),
+                            ]
+                        )
+                        for change in history[commitment.pk]
+                    ],
+                ),
+            ]
+        )
+
+    def meeting_entry(meeting):
+        codes = countries[meeting.pk]
+        return _compact(
+            [
+                ("slug", meeting.slug),
+                ("date", _date(meeting.date)),
+                ("end_date", _date(meeting.end_date)),
+                ("kind", meeting.kind),
+                ("title", meeting.title),
+                ("city", meeting.city),
+                ("venue", meeting.venue),
+                ("host", meeting.host_id),
+                ("countries", codes),
+                ("summary", meeting.summary),
+                (
+                    "leaders",
+                    [
+                        _compact(
+                            [
+                                ("name", leader.name),
+                                ("native_name", leader.native_name),
+                                ("country", leader.country_id),
+                                ("title", leader.title),
+                                ("took_office", _date(leader.took_office)),
+                                ("left_office", _date(leader.left_office)),
+                            ]
+                        )
+                        for leader in leaders[meeting.pk]
+                    ],
+                ),
+                ("sources", [_source(c.source, c.excerpt) for c in citations[meeting.pk]]),
+                ("commitments", [commitment_entry(c, codes) for c in commitments[meeting.pk]]),
+            ]
+        )
+
+    return {"format": FORMAT, "meetings": [meeting_entry(meeting) for meeting in rows]}
+
+
+def dumps(document):
+    """The document as text: two-space indents, UTF-8 as is, a final newline."""
+    return json.dumps(document, ensure_ascii=False, indent=2) + "\n"
