@@ -151,7 +151,7 @@ class FacetMixin:
     facet_specs = ()  # (parameter, label, repeatable, field for values() or "year")
 
     def facets(self):
-        if not self.is_bound or not self.is_valid():
+        if self.is_bound and not self.is_valid():
             return []
         result = []
         for parameter, label, repeatable, field in self.facet_specs:

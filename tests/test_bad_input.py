@@ -28,7 +28,16 @@ ODD_VALUES = [
 
 MEETING_PARAMETERS = ["country", "leader", "kind", "date_after", "date_before", "q", "sort", "page", "format"]
 COMMITMENT_PARAMETERS = [
-    "topic", "status", "country", "overdue", "date_after", "date_before", "q", "sort", "page", "format",
+    "topic",
+    "status",
+    "country",
+    "overdue",
+    "date_after",
+    "date_before",
+    "q",
+    "sort",
+    "page",
+    "format",
 ]
 
 

@@ -49,7 +49,7 @@ def test_export_holds_every_page_not_just_the_first(client):
 
 
 def test_csv_neutralises_formulas(client):
-    make_commitment(summary="=HYPERLINK(\"http://evil.example\")", detail="@SUM(A1)")
+    make_commitment(summary='=HYPERLINK("http://evil.example")', detail="@SUM(A1)")
     make_commitment(summary="+1 more", detail="-2 less")
     text = body(client.get("/commitments/", {"format": "csv"}))
     for row in csv.DictReader(io.StringIO(text)):
@@ -66,7 +66,10 @@ def test_safe_cell_prefixes_formula_starts(value):
 def test_empty_export_still_has_a_header(client):
     text = body(client.get("/commitments/", {"format": "csv", "topic": "space"}))
     assert text.splitlines()[0].startswith("id,url,summary")
-    assert json.loads(body(client.get("/meetings/", {"format": "json"}))) == {"list": "meetings", "results": []}
+    assert json.loads(body(client.get("/meetings/", {"format": "json"}))) == {
+        "list": "meetings",
+        "results": [],
+    }
 
 
 @pytest.mark.parametrize("value", ["xml", "CSV", "", "csv\x00"])

@@ -39,4 +39,8 @@ def test_pair_feed_lists_meetings_and_commitments(client, seed):
 
 def test_list_pages_link_their_feeds(client):
     html = client.get("/commitments/", {"topic": "space"}).content.decode()
-    assert '<link rel="alternate" type="application/atom+xml" title="New commitments" href="/feeds/commitments/?topic=space">' in html
+    assert (
+        '<link rel="alternate" type="application/atom+xml" title="New commitments" '
+        'href="/feeds/commitments/?topic=space">'
+        in html
+    )

@@ -93,9 +93,9 @@ def test_commitment_status_overdue_and_dates(client):
     make_commitment(target_date=datetime.date(2099, 1, 1), target_precision="day")
     done = make_commitment(status="fulfilled", meeting=make_meeting(date=datetime.date(2023, 1, 10)))
     assert rows(client.get("/commitments/", {"overdue": "1"}), "commitment_list") == [late]
-    assert rows(client.get("/commitments/", {"status": "fulfilled", "date_before": "2023-12-31"}), "commitment_list") == [
-        done
-    ]
+    assert rows(
+        client.get("/commitments/", {"status": "fulfilled", "date_before": "2023-12-31"}), "commitment_list"
+    ) == [done]
 
 
 def test_seed_space_filter_lists_the_consultative_body_and_no_minerals(client, seed):
@@ -141,7 +141,10 @@ def test_year_and_kind_facets_on_meetings(client):
     assert [(i["value"], i["count"]) for i in facet(response, "year")["items"]] == [("2023", 1)]
     kinds = {i["value"]: i["count"] for i in facet(response, "kind")["items"]}
     assert kinds == {"summit": 1, "phone-call": 1}
-    assert 'href="?kind=summit&amp;date_after=2023-01-01&amp;date_before=2023-12-31"' in response.content.decode()
+    assert (
+        'href="?kind=summit&amp;date_after=2023-01-01&amp;date_before=2023-12-31"'
+        in response.content.decode()
+    )
 
 
 def test_status_labels_link_to_their_definition(client):

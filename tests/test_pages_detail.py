@@ -32,7 +32,9 @@ def test_pair_page_redirects_to_alphabetical_order(client, seed):
     assert response["Location"] == "/relations/it-jp/"
 
 
-@pytest.mark.parametrize("url", ["/relations/fr-jp/", "/relations/jp-jp/", "/relations/it-xx/", "/relations/IT-JP/"])
+@pytest.mark.parametrize(
+    "url", ["/relations/fr-jp/", "/relations/jp-jp/", "/relations/it-xx/", "/relations/IT-JP/"]
+)
 def test_pair_without_records_is_not_found(client, seed, url):
     assert client.get(url).status_code == 404
 
