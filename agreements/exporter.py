@@ -5,7 +5,8 @@ export again gives an identical document:
 
 - meetings by date, then slug; countries and parties by code; commitments by topic (in the
   topic vocabulary's order), then summary; status history by date, then the order recorded;
-- leaders and sources in the order they were cited (the order of the file they came from);
+- a meeting's leaders: the host's first, then by country code and name;
+- sources in the order they were cited (the order of the file they came from);
 - keys in a fixed order; optional fields that are empty are left out, and `parties` is left out
   when it is the meeting's countries;
 - a history entry's source is its URL when the document cites that source elsewhere, otherwise
@@ -181,7 +182,14 @@ def export_document(meetings, topics=()):
                                 ("left_office", _date(leader.left_office)),
                             ]
                         )
-                        for leader in leaders[meeting.pk]
+                        for leader in sorted(
+                            leaders[meeting.pk],
+                            key=lambda leader: (
+                                leader.country_id != meeting.host_id,
+                                leader.country_id,
+                                leader.name,
+                            ),
+                        )
                     ],
                 ),
                 ("sources", [_source(c.source, c.excerpt) for c in citations[meeting.pk]]),

@@ -426,7 +426,7 @@ class _Reader:
             return None
         return code
 
-    def countries(self, values, path, allowed=None, allowed_name=""):
+    def countries(self, values, path):
         codes, seen = [], {}
         for index, value in enumerate(values if isinstance(values, list) else []):
             item_path = _join(path, index)
@@ -435,9 +435,6 @@ class _Reader:
                 continue
             if code in seen:
                 self.problem(item_path, f'"{code}" is listed twice (also at {seen[code]})')
-                continue
-            if allowed is not None and code not in allowed:
-                self.problem(item_path, f'"{code}" is not one of {allowed_name}')
                 continue
             seen[code] = item_path
             codes.append(code)
@@ -506,7 +503,7 @@ class _Reader:
 
     # leaders -------------------------------------------------------------------------------
 
-    def leader(self, data, path, meeting_countries):
+    def leader(self, data, path):
         name = _text(data, "name")
         country = self.country(data.get("country"), _join(path, "country"))
         values = {
@@ -522,8 +519,6 @@ class _Reader:
             )
         if not name or country is None:
             return None
-        if meeting_countries is not None and country not in meeting_countries:
-            self.problem(_join(path, "country"), f'"{country}" is not one of the meeting\'s countries')
         key = (name, country)
         known = self.leaders.get(key)
         if known is None:
@@ -576,7 +571,7 @@ class _Reader:
             if not isinstance(leader, dict):
                 continue
             leader_path = _join(_join(path, "leaders"), index)
-            key = self.leader(leader, leader_path, set(countries) if len(countries) >= 2 else None)
+            key = self.leader(leader, leader_path)
             if key is None:
                 continue
             if key in seen:
@@ -652,12 +647,7 @@ class _Reader:
         if data.get("parties") is None:
             parties = list(meeting_countries)
         else:
-            parties = self.countries(
-                data.get("parties"),
-                _join(path, "parties"),
-                allowed=set(meeting_countries),
-                allowed_name="the meeting's countries",
-            )
+            parties = self.countries(data.get("parties"), _join(path, "parties"))
         citations = self.citations(data.get("sources"), _join(path, "sources"))
         history, seen = [], {}
         history_list = data.get("history")

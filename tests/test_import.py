@@ -206,14 +206,17 @@ def test_a_leader_named_only_in_native_script_gets_a_slug():
     assert Leader.objects.get().slug == "leader-jp"
 
 
-def test_parties_default_to_the_meetings_countries_and_can_be_fewer():
+def test_parties_default_to_the_meetings_countries_and_may_differ():
     data = meeting_data()
     data["commitments"][0]["parties"] = ["jp"]
+    data["commitments"][1]["parties"] = ["GB", "IT", "JP"]  # GCAP: the United Kingdom too
 
     run(document(data))
 
     upgrade = Commitment.objects.get(topic="partnership-upgrade")
     assert list(upgrade.parties.values_list("code", flat=True)) == ["JP"]
+    gcap = Commitment.objects.get(topic="defence-security")
+    assert sorted(gcap.parties.values_list("code", flat=True)) == ["GB", "IT", "JP"]
 
 
 def test_a_target_date_is_kept_to_the_day():
@@ -534,10 +537,6 @@ ERRORS = [
         "meetings[1].leaders[0].left_office: 2025-01-01 is before took_office 2026-01-01",
     ),
     (
-        lambda m: m["leaders"][1].update(country="FR"),
-        'meetings[1].leaders[1].country: "FR" is not one of the meeting\'s countries',
-    ),
-    (
         lambda m: m["commitments"][1].update(level_to="allies"),
         "meetings[1].commitments[1].level_to: only partnership-upgrade commitments name levels",
     ),
@@ -585,8 +584,13 @@ ERRORS = [
         'meetings[1].commitments[1].target: not a year ("2035") or a date ("2035-06-30"): "soon"',
     ),
     (
-        lambda m: m["commitments"][1].update(parties=["JP", "FR"]),
-        'meetings[1].commitments[1].parties[1]: "FR" is not one of the meeting\'s countries',
+        lambda m: m["commitments"][1].update(parties=["JP", "XX"]),
+        'meetings[1].commitments[1].parties[1]: unknown country code "XX"',
+    ),
+    (
+        lambda m: m["commitments"][1].update(parties=["JP", "jp"]),
+        'meetings[1].commitments[1].parties[1]: "JP" is listed twice '
+        "(also at meetings[1].commitments[1].parties[0])",
     ),
     (
         lambda m: m["commitments"].append(copy.deepcopy(m["commitments"][0])),
