@@ -168,6 +168,10 @@ class Report:
             for label, tally in self.tallies.items()
         ]
 
+    def summary_text(self):
+        """The summary on one line, for a message."""
+        return "; ".join(" ".join(line.split()) for line in self.summary_lines())
+
     def change_lines(self):
         lines = []
         for change in self.changes:

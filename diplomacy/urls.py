@@ -1,7 +1,14 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from agreements.admin_import import import_meetings_view
+
 urlpatterns = [
+    path(
+        "admin/agreements/meeting/import/",
+        admin.site.admin_view(import_meetings_view),
+        name="admin-meeting-import",
+    ),
     path("admin/", admin.site.urls),
     path("", include("agreements.urls")),
 ]

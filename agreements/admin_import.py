@@ -1,0 +1,106 @@
+"""The admin's "Import meetings" page: upload a file, read the dry-run report, confirm.
+
+It runs the same code as `manage.py import_meetings` (`importer.import_files`): the upload is
+checked with a dry run; confirming posts the same text back and imports it, checking it again
+(the record may have changed in between). Wired in `diplomacy/urls.py` through
+`admin.site.admin_view`, so only staff reach it; it also needs `agreements.add_meeting`.
+"""
+
+from django import forms
+from django.conf import settings
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
+
+from .importer import ImportFailed, import_files
+from .models import Meeting
+
+PERMISSION = "agreements.add_meeting"
+SHOWN_CHANGES = 200
+# The confirmation posts the file's text back as a form field, which Django caps at
+# DATA_UPLOAD_MAX_MEMORY_SIZE; keep some room for the other fields.
+FORM_OVERHEAD = 16 * 1024
+
+
+def largest_upload():
+    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    return None if limit is None else limit - FORM_OVERHEAD
+
+
+class ImportForm(forms.Form):
+    file = forms.FileField(
+        label="File",
+        help_text="A JSON file in the bilateral-meetings/1 format. It is checked first; nothing is "
+        "written until you confirm.",
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        limit = largest_upload()
+        if limit is not None and upload.size > limit:
+            raise forms.ValidationError(
+                f"This file is too large for the admin page ({upload.size:,} bytes; the limit is "
+                f"{limit:,}). Import it with the import_meetings management command."
+            )
+        return upload
+
+
+class ConfirmForm(forms.Form):
+    name = forms.CharField(widget=forms.HiddenInput)
+    content = forms.CharField(widget=forms.HiddenInput, strip=False)
+
+
+def import_meetings_view(request):
+    if not request.user.has_perm(PERMISSION):
+        raise PermissionDenied
+    context = {
+        **admin.site.each_context(request),
+        "title": "Import meetings",
+        "subtitle": None,
+        "opts": Meeting._meta,
+        "changelist_url": _changelist_url(),
+        "problems": [],
+        "report": None,
+        "confirm_form": None,
+        "shown_changes": SHOWN_CHANGES,
+    }
+    form = ImportForm()
+    if request.method == "POST" and "confirm" in request.POST:
+        confirm_form = ConfirmForm(request.POST)
+        if confirm_form.is_valid():
+            name, text = confirm_form.cleaned_data["name"], confirm_form.cleaned_data["content"]
+            try:
+                report = import_files([(name, text)])
+            except ImportFailed as failure:
+                context["problems"] = failure.lines()
+            else:
+                messages.success(request, f"Imported {name}: {report.summary_text()}.")
+                return redirect(context["changelist_url"] or request.path)
+        else:
+            context["problems"] = ["The confirmation was incomplete; upload the file again."]
+    elif request.method == "POST":
+        form = ImportForm(request.POST, request.FILES)
+        if form.is_valid():
+            upload = form.cleaned_data["file"]
+            raw = upload.read()
+            try:
+                report = import_files([(upload.name, raw)], dry_run=True)
+            except ImportFailed as failure:
+                context["problems"] = failure.lines()
+            else:
+                context["report"] = report
+                context["changes"] = report.change_lines()
+                context["confirm_form"] = ConfirmForm(
+                    initial={"name": upload.name, "content": raw.decode("utf-8-sig")}
+                )
+    context["form"] = form
+    return TemplateResponse(request, "admin/agreements/meeting/import.html", context)
+
+
+def _changelist_url():
+    """The meeting list in the admin, if the admin shows meetings."""
+    if not admin.site.is_registered(Meeting):
+        return ""
+    return reverse("admin:agreements_meeting_changelist")
