@@ -1,0 +1,103 @@
+"""A reader's path through the site in a real browser, an accessibility check of each page
+type (axe-core, no serious or critical violations), and screenshots at desktop and phone widths."""
+
+import csv
+import io
+
+import pytest
+
+# Transactional (the live server reads from another thread); the reference data the
+# migrations load is restored after each test.
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+
+PAGE_TYPES = {
+    "home": "/",
+    "meetings": "/meetings/?country=jp&country=it",
+    "commitments": "/commitments/?topic=space&topic=critical-minerals",
+    "meeting": "/meetings/2026-01-16-it-jp-tokyo/",
+    "commitment": None,  # found at run time
+    "relation": "/relations/it-jp/",
+    "relations": "/relations/",
+    "country": "/countries/jp/",
+    "countries": "/countries/",
+    "leader": "/leaders/sanae-takaichi/",
+    "leaders": "/leaders/",
+    "topic": "/topics/space/",
+    "topics": "/topics/",
+    "about": "/about/",
+    "bad-filter": "/commitments/?date_after=notadate&topic=weather",
+    "not-found": "/relations/fr-jp/",
+}
+
+
+def page_url(name):
+    if name == "commitment":
+        from agreements.models import Commitment
+
+        return Commitment.objects.get(topic="space").get_absolute_url()
+    return PAGE_TYPES[name]
+
+
+def test_reader_goes_from_home_to_the_pair_filters_and_downloads(site, page):
+    page.goto(site.url + "/")
+    assert page.get_by_role("heading", level=1).inner_text().startswith("What countries agreed")
+    page.get_by_role("link", name="Italy – Japan").first.click()
+    page.wait_for_url("**/relations/it-jp/")
+    assert "special strategic partnership" in page.content()
+
+    page.get_by_role("link", name="13 commitments").click()
+    page.wait_for_url("**/commitments/?country=it&country=jp")
+    page.get_by_label("Space").check()
+    page.get_by_role("button", name="Apply filters").click()
+    page.wait_for_url("**topic=space**")
+    rows = page.locator("table.data tbody tr")
+    assert rows.count() == 1
+    assert "consultative body on space cooperation" in rows.first.inner_text()
+
+    with page.expect_download() as download_info:
+        page.get_by_role("link", name="CSV").click()
+    text = open(download_info.value.path(), encoding="utf-8").read()
+    csv_rows = list(csv.DictReader(io.StringIO(text)))
+    assert [row["topic"] for row in csv_rows] == ["space"]
+
+    rows.first.get_by_role("link").first.click()
+    page.wait_for_url("**/commitments/*/")
+    assert page.get_by_role("heading", level=1).inner_text() == "Establish a consultative body on space cooperation"
+    assert page.get_by_role("heading", name="History").is_visible()
+
+
+def test_facet_link_adds_and_removes_a_topic(site, page):
+    page.goto(site.url + "/commitments/")
+    page.locator(".facet a", has_text="Space").click()
+    page.wait_for_url("**topic=space**")
+    assert page.locator(".results-heading").inner_text() == "1 commitment"
+    page.locator(".facet a.selected", has_text="Space").click()
+    page.wait_for_url(lambda url: "/commitments/" in url and "topic=" not in url)
+    assert page.locator(".results-heading").inner_text() == "13 commitments"
+
+
+def test_keyboard_reaches_the_skip_link_and_main_navigation(site, page):
+    page.goto(site.url + "/")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.textContent") == "Skip to content"
+    page.keyboard.press("Enter")
+    assert page.evaluate("location.hash") == "#main"
+
+
+@pytest.mark.parametrize("name", list(PAGE_TYPES))
+def test_page_type_has_no_serious_accessibility_violations(site, page, phone, screenshots, name):
+    from axe_playwright_python.sync_playwright import Axe
+
+    url = site.url + page_url(name)
+    page.goto(url)
+    page.screenshot(path=screenshots / f"{name}-desktop.png", full_page=True)
+    phone.goto(url)
+    phone.screenshot(path=screenshots / f"{name}-phone.png", full_page=True)
+    results = Axe().run(page)
+    serious = [
+        f"{violation['id']} ({violation['impact']}): {violation['help']} at "
+        + ", ".join(node["target"][0] for node in violation["nodes"][:3])
+        for violation in results.response["violations"]
+        if violation["impact"] in ("serious", "critical")
+    ]
+    assert serious == [], "\n".join(serious)
