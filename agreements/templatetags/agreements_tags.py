@@ -10,10 +10,10 @@ register = template.Library()
 
 # The timeline's drawing area, in SVG user units.
 WIDTH, LEFT, RIGHT = 800, 118, 24
-LEVEL_TOP, LEVEL_HEIGHT = 24, 40
-MEETING_Y = 112
-AXIS_Y = 150
-HEIGHT = 176
+LEVEL_TOP, LEVEL_HEIGHT = 30, 40
+MEETING_Y = 116
+AXIS_Y = 154
+HEIGHT = 180
 LEVEL_FILLS = ["#d6e4f0", "#9dbfdd", "#5b92c4", "#2c6aa3", "#0b4a80"]
 LEVEL_INKS = ["#10283d", "#10283d", "#ffffff", "#ffffff", "#ffffff"]
 
@@ -73,6 +73,7 @@ def timeline_chart(meetings, upgrades, chart_id="timeline"):
                 "label": upgrade.level_to,
                 "since": f"{begin:%B %Y}",
                 "text_x": x1 + 6,
+                "end_x": x2,
                 "fits": (x2 - x1) > 7.2 * len(upgrade.level_to) + 12,
             }
         )

@@ -67,7 +67,9 @@ def page(chromium):
 
 @pytest.fixture
 def phone(chromium):
-    context = chromium.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True)
+    context = chromium.new_context(
+        viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True
+    )
     page = context.new_page()
     yield page
     context.close()

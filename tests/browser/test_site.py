@@ -56,13 +56,16 @@ def test_reader_goes_from_home_to_the_pair_filters_and_downloads(site, page):
 
     with page.expect_download() as download_info:
         page.get_by_role("link", name="CSV").click()
-    text = open(download_info.value.path(), encoding="utf-8").read()
+    text = download_info.value.path().read_text(encoding="utf-8")
     csv_rows = list(csv.DictReader(io.StringIO(text)))
     assert [row["topic"] for row in csv_rows] == ["space"]
 
     rows.first.get_by_role("link").first.click()
     page.wait_for_url("**/commitments/*/")
-    assert page.get_by_role("heading", level=1).inner_text() == "Establish a consultative body on space cooperation"
+    assert (
+        page.get_by_role("heading", level=1).inner_text()
+        == "Establish a consultative body on space cooperation"
+    )
     assert page.get_by_role("heading", name="History").is_visible()
 
 
