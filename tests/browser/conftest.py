@@ -48,11 +48,34 @@ def chromium():
     playwright.stop()
 
 
+@pytest.fixture(scope="session")
+def reference_data(django_db_setup, django_db_blocker):
+    """The countries, topics and groupings the migrations loaded, kept to restore them.
+
+    Browser tests are transactional, so the database is flushed after each; under
+    pytest-xdist it may not have been serialized for Django to restore it.
+    """
+    from django.core import serializers
+
+    from agreements.models import Country, Grouping, Topic
+
+    with django_db_blocker.unblock():
+        return serializers.serialize(
+            "json", [*Country.objects.all(), *Topic.objects.all(), *Grouping.objects.all()]
+        )
+
+
 @pytest.fixture
-def site(live_server):
+def site(live_server, reference_data):
     """The live server with the seed loaded."""
+    from django.core import serializers
     from django.core.management import call_command
 
+    from agreements.models import Country
+
+    if not Country.objects.exists():
+        for record in serializers.deserialize("json", reference_data):
+            record.save()
     call_command("loaddata", "seed", verbosity=0)
     return live_server
 
