@@ -290,18 +290,11 @@ def _schema_problems(error, prefix, document):
     return [Problem(path, message, document)]
 
 
-def check_structure(document, progress=None):
-    """Every structural problem in a document, per the JSON Schema."""
-    envelope, meeting_validator = _validators()
+def structure_problems(validator, instance, path, document):
+    """Every structural problem in `instance` (the document, or one meeting at `path`)."""
     problems = []
-    for error in envelope.iter_errors(document.data):
-        problems.extend(_schema_problems(error, "", document.name))
-    meetings = document.data.get("meetings") if isinstance(document.data, dict) else None
-    if isinstance(meetings, list):
-        items = progress(meetings, "Checking") if progress else meetings
-        for index, meeting in enumerate(items):
-            for error in meeting_validator.iter_errors(meeting):
-                problems.extend(_schema_problems(error, f"meetings[{index}]", document.name))
+    for error in validator.iter_errors(instance):
+        problems.extend(_schema_problems(error, path, document))
     return problems
 
 
@@ -315,7 +308,8 @@ class LeaderIn:
     name: str
     country: str
     values: dict = field(default_factory=dict)  # title, native_name, took_office, left_office
-    paths: dict = field(default_factory=dict)  # where each value was first given
+    paths: dict = field(default_factory=dict)  # where each value was given
+    dates: dict = field(default_factory=dict)  # the date of the meeting that gave it
 
 
 @dataclass
@@ -398,14 +392,20 @@ class _Reader:
         self.problems.append(Problem(path, message, self.document))
 
     def read(self):
+        """Check each document's structure, then each meeting's structure and meaning."""
+        envelope, meeting_validator = _validators()
         for document in self.documents:
             self.document = document.name
-            self.problems.extend(check_structure(document, self.progress))
-            data = document.data
-            meetings = data.get("meetings") if isinstance(data, dict) else None
-            for index, meeting in enumerate(meetings if isinstance(meetings, list) else []):
+            self.problems.extend(structure_problems(envelope, document.data, "", document.name))
+            meetings = document.data.get("meetings") if isinstance(document.data, dict) else None
+            meetings = meetings if isinstance(meetings, list) else []
+            for index, meeting in enumerate(
+                self.progress(meetings, "Checking") if self.progress else meetings
+            ):
+                path = f"meetings[{index}]"
+                self.problems.extend(structure_problems(meeting_validator, meeting, path, document.name))
                 if isinstance(meeting, dict):
-                    self.read_meeting(f"meetings[{index}]", meeting)
+                    self.read_meeting(path, meeting)
         return self
 
     # values --------------------------------------------------------------------------------
@@ -507,7 +507,8 @@ class _Reader:
 
     # leaders -------------------------------------------------------------------------------
 
-    def leader(self, data, path):
+    def leader(self, data, path, meeting_date):
+        """Record a leader; where meetings disagree (a new office), the latest meeting's values win."""
         name = _text(data, "name")
         country = self.country(data.get("country"), _join(path, "country"))
         values = {
@@ -527,18 +528,12 @@ class _Reader:
         known = self.leaders.get(key)
         if known is None:
             known = self.leaders[key] = LeaderIn(path, self.document, name, country)
+        meeting_date = meeting_date or datetime.date.min
         for field_name, value in values.items():
-            if value is None:
-                continue
-            if field_name in known.values and known.values[field_name] != value:
-                self.problem(
-                    _join(path, field_name),
-                    f"{_quote(str(value))} differs from {_quote(str(known.values[field_name]))} given at "
-                    f"{known.paths[field_name]} for the same leader",
-                )
-            elif field_name not in known.values:
+            if value is not None and meeting_date >= known.dates.get(field_name, datetime.date.min):
                 known.values[field_name] = value
                 known.paths[field_name] = path
+                known.dates[field_name] = meeting_date
         return key
 
     # meetings ------------------------------------------------------------------------------
@@ -575,7 +570,7 @@ class _Reader:
             if not isinstance(leader, dict):
                 continue
             leader_path = _join(_join(path, "leaders"), index)
-            key = self.leader(leader, leader_path)
+            key = self.leader(leader, leader_path, values["date"])
             if key is None:
                 continue
             if key in seen:
@@ -768,8 +763,8 @@ class _Plan:
         new = []
         for key, record in leaders.items():
             leader = existing.get(key)
+            values = record.values
             if leader is None:
-                values = record.values
                 leader = Leader(
                     name=record.name,
                     country_id=record.country,
@@ -779,33 +774,37 @@ class _Plan:
                     left_office=values.get("left_office"),
                 )
                 new.append(leader)
-                self.tally("leaders", "created")
+                action = "created"
             else:
-                changed = False
-                for name in self.LEADER_FIELDS:
-                    value = record.values.get(name)
-                    if value is not None and getattr(leader, name) != value:
-                        setattr(leader, name, value)
-                        changed = True
-                if leader.took_office and leader.left_office and leader.left_office < leader.took_office:
-                    self.problems.append(
-                        Problem(
-                            record.path,
-                            f"the term would end ({leader.left_office}) before it starts "
-                            f"({leader.took_office}) with the dates already recorded for this leader",
-                            record.document,
-                        )
-                    )
+                changed = [
+                    name
+                    for name in self.LEADER_FIELDS
+                    if values.get(name) not in (None, getattr(leader, name))
+                ]
+                for name in changed:
+                    setattr(leader, name, values[name])
                 if changed:
                     leader.updated_at = self.now
                     self.updates[Leader].append(leader)
-                self.tally("leaders", "updated" if changed else "unchanged")
+                action = "updated" if changed else "unchanged"
+            if leader.took_office and leader.left_office and leader.left_office < leader.took_office:
+                self.problems.append(self.term_problem(record, leader))
+            self.tally("leaders", action)
             self.leaders[key] = leader
         bases = [slugify(leader.name) or f"leader-{leader.country_id.lower()}" for leader in new]
         for leader, slug in zip(new, _allocate_slugs(Leader, bases), strict=True):
             leader.slug = slug
         self.creates[Leader] = new
         self.update_fields[Leader] = [*self.LEADER_FIELDS, "updated_at"]
+
+    @staticmethod
+    def term_problem(record, leader):
+        """A term ending before it starts, once the file's dates meet each other or the recorded ones."""
+        name = "left_office" if "left_office" in record.paths else "took_office"
+        message = f"{leader.left_office} is before took_office {leader.took_office}"
+        if not {"left_office", "took_office"} <= set(record.paths):
+            message += " (with the dates already recorded for this leader)"
+        return Problem(_join(record.paths[name], name), message, record.document)
 
     def plan_sources(self):
         sources = self.reader.sources

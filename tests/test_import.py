@@ -618,13 +618,39 @@ def test_each_problem_names_the_record_and_field(change, message):
     assert counts() == before
 
 
-def test_a_leader_given_twice_with_different_details_is_a_problem():
-    second = meeting_data(date="2026-02-01", title="Later")
-    second["leaders"][0]["title"] = "Former Prime Minister"
+def test_a_leader_in_a_new_office_takes_the_latest_meetings_details():
+    later = meeting_data(date="2026-02-01", title="Later")
+    later["leaders"][0].update(title="Former Prime Minister", left_office="2026-01-31", native_name=None)
+    earlier = meeting_data(date="2025-12-01", title="Earlier")
+    earlier["leaders"][0]["title"] = "Minister for Foreign Affairs"
 
-    assert problems(document(meeting_data(), second)) == [
-        'meetings[1].leaders[0].title: "Former Prime Minister" differs from "Prime Minister of Japan" given '
-        "at meetings[0].leaders[0] for the same leader"
+    run(document(later, meeting_data(), earlier))
+
+    takaichi = Leader.objects.get(name="Takaichi Sanae")
+    assert (takaichi.title, takaichi.left_office) == ("Former Prime Minister", datetime.date(2026, 1, 31))
+    assert takaichi.native_name == "高市早苗", "a field left out keeps the value given elsewhere"
+    assert Meeting.objects.get(title="Earlier").leaders.filter(pk=takaichi.pk).exists()
+
+
+def test_a_term_ending_before_it_starts_across_meetings_is_a_problem():
+    later = meeting_data(date="2026-02-01", title="Later")
+    later["leaders"][0].update(took_office=None, left_office="2025-01-01")
+
+    assert problems(document(meeting_data(), later)) == [
+        "meetings[1].leaders[0].left_office: 2025-01-01 is before took_office 2025-10-21"
+    ]
+
+
+def test_a_term_ending_before_the_recorded_start_is_a_problem():
+    make_leader(
+        name="Giorgia Meloni", slug="meloni", country_id="IT", took_office=datetime.date(2022, 10, 22)
+    )
+    data = meeting_data()
+    data["leaders"][1]["left_office"] = "2020-01-01"
+
+    assert problems(document(data)) == [
+        "meetings[0].leaders[1].left_office: 2020-01-01 is before took_office 2022-10-22 "
+        "(with the dates already recorded for this leader)"
     ]
 
 
@@ -812,14 +838,23 @@ def test_the_command_exits_non_zero_on_a_missing_file(tmp_path):
         call_command("import_meetings", str(tmp_path / "missing.json"), stdout=io.StringIO())
 
 
-def test_the_progress_bar_stays_silent_when_not_a_terminal():
+class FakeTerminal(io.StringIO):
+    def isatty(self):
+        return True
+
+
+def test_the_progress_bar_shows_on_a_terminal_for_large_files_only():
     from agreements.management.commands.import_meetings import progress_bar
 
-    stream = io.StringIO()
-    items = list(progress_bar(stream)(list(range(500)), "Checking"))
+    silent, terminal, small = io.StringIO(), FakeTerminal(), FakeTerminal()
 
-    assert items == list(range(500))
-    assert stream.getvalue() == ""
+    assert list(progress_bar(silent)(list(range(500)), "Checking")) == list(range(500))
+    list(progress_bar(terminal)(list(range(500)), "Checking"))
+    list(progress_bar(small)(list(range(199)), "Checking"))
+
+    assert silent.getvalue() == ""
+    assert "Checking:   0%|" in terminal.getvalue()
+    assert small.getvalue() == ""
 
 
 def check_deferred_constraints():
