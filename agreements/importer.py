@@ -420,6 +420,14 @@ class _Reader:
             self.problem(_join(path, key), f"not a real date: {_quote(value)}")
             return None
 
+    def required_text(self, data, key, path):
+        """A required string, stripped; only spaces is a problem (an empty one the schema reports)."""
+        value = data.get(key)
+        text = _text(data, key)
+        if isinstance(value, str) and value and not text:
+            self.problem(_join(path, key), "must not be empty")
+        return text
+
     def country(self, value, path):
         """An upper-case known code, or None (with a problem when the code is unknown)."""
         if not isinstance(value, str) or not re.fullmatch("[A-Za-z]{2}", value):
@@ -509,10 +517,10 @@ class _Reader:
 
     def leader(self, data, path, meeting_date):
         """Record a leader; where meetings disagree (a new office), the latest meeting's values win."""
-        name = _text(data, "name")
+        name = self.required_text(data, "name", path)
         country = self.country(data.get("country"), _join(path, "country"))
         values = {
-            "title": _optional_text(data, "title"),
+            "title": self.required_text(data, "title", path) or None,
             "native_name": _optional_text(data, "native_name"),
             "took_office": self.date(data, "took_office", path),
             "left_office": self.date(data, "left_office", path),
@@ -543,7 +551,7 @@ class _Reader:
             "date": self.date(data, "date", path),
             "end_date": self.date(data, "end_date", path),
             "kind": _text(data, "kind"),
-            "title": _text(data, "title"),
+            "title": self.required_text(data, "title", path),
             "city": _text(data, "city"),
             "venue": _text(data, "venue"),
             "summary": _text(data, "summary"),
@@ -611,12 +619,12 @@ class _Reader:
         )
 
     def read_commitment(self, path, data, meeting_countries):
-        topic = _text(data, "topic")
+        topic = self.required_text(data, "topic", path)
         if topic and topic not in self.topics:
             known = ", ".join(sorted(self.topics))
             self.problem(_join(path, "topic"), f"unknown topic {_quote(topic)} (expected one of: {known})")
             topic = ""
-        summary = _text(data, "summary")
+        summary = self.required_text(data, "summary", path)
         status = data.get("status") or Status.ANNOUNCED
         values = {
             "detail": _text(data, "detail"),
@@ -627,6 +635,8 @@ class _Reader:
             "level_to": _text(data, "level_to"),
         }
         target = data.get("target")
+        if isinstance(target, float) and target.is_integer():  # 2035.0 is a JSON Schema integer
+            target = int(target)
         readable = isinstance(target, (str, int)) and not isinstance(target, bool)
         if readable and re.match(TARGET_PATTERN, str(target)):
             try:

@@ -229,6 +229,15 @@ def test_a_target_date_is_kept_to_the_day():
     assert (gcap.target_date, gcap.target_display) == (datetime.date(2035, 6, 30), "2035-06-30")
 
 
+def test_a_target_year_may_be_a_number():
+    data = meeting_data()
+    data["commitments"][1]["target"] = 2035.0
+
+    run(document(data))
+
+    assert Commitment.objects.get(topic="defence-security").target_display == "2035"
+
+
 def test_optional_fields_may_be_null():
     data = meeting_data(end_date=None, venue=None, host=None, summary=None, slug=None)
     data["leaders"][0]["native_name"] = None
@@ -599,6 +608,14 @@ ERRORS = [
     ),
     (lambda m: m.pop("title"), "meetings[1].title: required field missing"),
     (lambda m: m.update(title=""), "meetings[1].title: must not be empty"),
+    (lambda m: m.update(title="   "), "meetings[1].title: must not be empty"),
+    (lambda m: m["leaders"][0].update(name=" "), "meetings[1].leaders[0].name: must not be empty"),
+    (lambda m: m["leaders"][0].update(title=" "), "meetings[1].leaders[0].title: must not be empty"),
+    (
+        lambda m: m["commitments"][0].update(summary=" "),
+        "meetings[1].commitments[0].summary: must not be empty",
+    ),
+    (lambda m: m["commitments"][0].update(topic=" "), "meetings[1].commitments[0].topic: must not be empty"),
     (lambda m: m.update(title="x" * 301), "meetings[1].title: longer than 300 characters (301)"),
     (lambda m: m.update(colour="red"), "meetings[1].colour: unknown field"),
     (lambda m: m["sources"][0].update(author="Me"), "meetings[1].sources[0].author: unknown field"),
