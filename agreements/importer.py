@@ -975,7 +975,7 @@ class _Plan:
                 for name, value in record.values.items():
                     setattr(meeting, name, value)
                 self.creates[Meeting].append(meeting)
-                changed = ["new"]
+                changed = []
             else:
                 changed = [
                     name.removesuffix("_id")
