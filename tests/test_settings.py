@@ -69,3 +69,8 @@ def test_database_defaults_to_a_sqlite_file_in_the_project():
 def test_database_url_selects_postgresql():
     result = run_settings(DEBUG="1", DATABASE_URL="postgres://user@db.example.org:5432/agreements")
     assert "django.db.backends.postgresql agreements" in result.stdout
+
+
+def test_an_empty_database_url_means_the_default():
+    result = run_settings(DEBUG="1", DATABASE_URL="")
+    assert f"django.db.backends.sqlite3 {PROJECT / 'db.sqlite3'}" in result.stdout, result.stderr

@@ -56,7 +56,7 @@ def iso_countries():
             "name": getattr(country, "common_name", None) or country.name,
             "official_name": getattr(country, "official_name", None) or "",
         }
-    yield EUROPEAN_UNION
+    yield dict(EUROPEAN_UNION)
 
 
 def load_reference_data(apps, schema_editor):
