@@ -145,7 +145,7 @@ class CommitmentDetailView(DetailView):
 
 
 class CountryListView(ListView):
-    queryset = Country.objects.with_records().annotate(meeting_count=Count("meetings"))
+    queryset = Country.objects.with_records().annotate(meeting_count=Count("meetings")).order_by("name")
     template_name = "agreements/country_list.html"
     context_object_name = "countries"
 
@@ -186,7 +186,9 @@ class CountryDetailView(DetailView):
 
 
 class LeaderListView(ListView):
-    queryset = Leader.objects.select_related("country").annotate(meeting_count=Count("meetings"))
+    queryset = (
+        Leader.objects.select_related("country").annotate(meeting_count=Count("meetings")).order_by("name")
+    )
     template_name = "agreements/leader_list.html"
     context_object_name = "leaders"
 
@@ -215,7 +217,10 @@ class TopicListView(ListView):
             status.value.replace("-", "_"): Count("commitments", filter=Q(commitments__status=status))
             for status in Status
         }
-        return Topic.objects.annotate(commitment_count=Count("commitments"), **counts)
+        # Meta.ordering does not apply to aggregate queries: order explicitly.
+        return Topic.objects.annotate(commitment_count=Count("commitments"), **counts).order_by(
+            "position", "name"
+        )
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(statuses=Status.choices, **kwargs)
@@ -317,7 +322,9 @@ class HomeView(TemplateView):
     template_name = "agreements/home.html"
 
     def get_context_data(self, **kwargs):
-        topics = list(Topic.objects.annotate(commitment_count=Count("commitments")))
+        topics = list(
+            Topic.objects.annotate(commitment_count=Count("commitments")).order_by("position", "name")
+        )
         return super().get_context_data(
             latest_meetings=Meeting.objects.with_related()[:6],
             topics=topics,

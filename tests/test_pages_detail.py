@@ -109,3 +109,11 @@ def test_pages_carry_no_inline_scripts_or_styles(client, seed):
         html = client.get(url).content.decode()
         assert "<script" not in html and "style=" not in html, url
         assert "<main" in html and 'aria-label="Main"' in html
+
+
+def test_topics_keep_the_vocabulary_order_beside_their_counts(client, seed):
+    expected = list(Topic.objects.order_by("position").values_list("name", flat=True))
+    for url in ["/", "/topics/"]:
+        page = client.get(url).content.decode()
+        positions = [page.index(f">{name}<") for name in expected]
+        assert positions == sorted(positions), url
