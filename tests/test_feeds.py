@@ -41,6 +41,5 @@ def test_list_pages_link_their_feeds(client):
     html = client.get("/commitments/", {"topic": "space"}).content.decode()
     assert (
         '<link rel="alternate" type="application/atom+xml" title="New commitments" '
-        'href="/feeds/commitments/?topic=space">'
-        in html
+        'href="/feeds/commitments/?topic=space">' in html
     )
