@@ -185,6 +185,7 @@ AXES_COOLOFF_TIME = 1  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
+AXES_LOCKOUT_TEMPLATE = "429.html"
 AXES_CLIENT_IP_CALLABLE = "diplomacy.middleware.client_ip"
 PROXY_COUNT = int(os.environ.get("PROXY_COUNT") or 0)
 

@@ -165,6 +165,7 @@ class TestLoginRateLimit:
         assert login(client, "wrong password").status_code == 429
         response = login(client, "a long editor password")
         assert response.status_code == 429
+        assert "paused for an hour" in response.content.decode()
         assert "_auth_user_id" not in client.session
 
     def test_the_right_password_from_another_address_still_works(self, editor, client, settings):
