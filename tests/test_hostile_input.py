@@ -24,7 +24,9 @@ ATOM = "{http://www.w3.org/2005/Atom}"
 
 @pytest.fixture
 def hostile():
-    leader = make_leader(name=f"{SCRIPT} Leader", native_name=MARKUP, slug="hostile-leader", country=country("IT"))
+    leader = make_leader(
+        name=f"{SCRIPT} Leader", native_name=MARKUP, slug="hostile-leader", country=country("IT")
+    )
     source = make_source(title=SCRIPT, publisher=MARKUP, url="https://example.org/report?a=1&b=<2>")
     meeting = make_meeting(
         slug="2026-02-01-it-jp-hostile",
@@ -37,7 +39,8 @@ def hostile():
     )
     meeting.citations.update(excerpt=MARKUP)
     commitments = [
-        make_commitment(meeting=meeting, summary=formula, detail=SCRIPT, sources=[source]) for formula in FORMULAS
+        make_commitment(meeting=meeting, summary=formula, detail=SCRIPT, sources=[source])
+        for formula in FORMULAS
     ]
     upgrade = make_commitment(
         meeting=meeting,
