@@ -6,9 +6,11 @@ at is refused (PROTECT).
 """
 
 import datetime
+import hashlib
 
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import connections, models
 from django.db.models import Count, Exists, F, OuterRef, Q
 from django.db.models.functions import Length, Upper
 from django.db.models.lookups import Exact
@@ -287,7 +289,10 @@ class Meeting(Timestamped):
 
     class Meta:
         ordering = ["-date", "slug"]
-        indexes = [models.Index(fields=["-date", "slug"], name="meeting_date_idx")]
+        indexes = [
+            models.Index(fields=["-date", "slug"], name="meeting_date_idx"),
+            models.Index(fields=["kind", "-date"], name="meeting_kind_date_idx"),
+        ]
         constraints = [
             models.CheckConstraint(condition=Q(kind__in=MeetingKind.values), name="meeting_kind_known"),
             models.CheckConstraint(
@@ -418,6 +423,11 @@ class Commitment(Timestamped):
 
     class Meta:
         ordering = ["id"]
+        indexes = [
+            models.Index(fields=["topic", "status"], name="commitment_topic_status_idx"),
+            models.Index(fields=["status", "topic"], name="commitment_status_topic_idx"),
+            models.Index(fields=["target_date"], name="commitment_target_idx"),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["meeting", "topic", "summary"], name="commitment_unique_per_meeting_topic"
@@ -552,3 +562,36 @@ class DiplomaticTie(models.Model):
 
     def natural_key(self):
         return (self.country_a_id, self.country_b_id)
+
+
+# Cached aggregates ---------------------------------------------------------------------------
+
+
+DATA_VERSION_TABLE = "agreements_dataversion"
+
+
+class Snapshot:
+    """The record as of one request: `get(key, compute)` reuses what was computed for its token.
+
+    The token is one row of `agreements_dataversion`, a table of the migrations only (it is no
+    record of editors' and has no model): database triggers replace it on every write to the
+    tables that counts, facets and pair lists are made of (meetings, commitments, their
+    countries, parties and leaders, countries, topics), whoever writes: the admin, an import,
+    a shell, a flush. Aggregates are cached under the token, so a cached value is never read
+    after a write: the next request sees a new token and computes afresh. A rolled-back write
+    restores the old token, whose values are still right. Without the row nothing is cached.
+    """
+
+    timeout = 60 * 60
+
+    def __init__(self, using="default"):
+        with connections[using].cursor() as cursor:
+            cursor.execute(f"SELECT token FROM {DATA_VERSION_TABLE} ORDER BY id LIMIT 1")
+            row = cursor.fetchone()
+        self.token = row[0] if row else None
+
+    def get(self, key, compute):
+        if not self.token:
+            return compute()
+        digest = hashlib.sha1(repr(key).encode(), usedforsecurity=False).hexdigest()
+        return cache.get_or_set(f"agreements:{self.token}:{digest}", compute, self.timeout)

@@ -1,7 +1,9 @@
 """The public pages. Lists filter through `filters.py`; every page runs a fixed number of queries."""
 
+from types import SimpleNamespace
+
 from django.core.exceptions import BadRequest
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, Prefetch, Q, Subquery
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.views.generic import DetailView, ListView, TemplateView
@@ -19,10 +21,14 @@ from .models import (
     Leader,
     Meeting,
     MeetingCitation,
+    Snapshot,
     Status,
     StatusChange,
     Topic,
 )
+
+DETAIL_LIST_LENGTH = 20  # rows of a list on a detail page; the full list is one link away
+PER_GROUP_LENGTH = 10  # rows of each topic or status group on a detail page
 
 STATUS_DEFINITIONS = {
     Status.ANNOUNCED: "Agreed and made public at a meeting; no source yet shows work on it.",
@@ -65,6 +71,33 @@ def pairs(meetings=None, commitments=None, limit=None):
     ]
 
 
+def latest_per_group(queryset, field, values, length, order):
+    """The first `length` rows (in `order`) for each value of `field`: one query, whatever the groups.
+
+    Each group is a sliced subquery, so every group reads only its own first rows.
+    """
+    condition = Q()
+    for value in values:
+        first = queryset.filter(**{field: value}).order_by(*order).values("pk")[:length]
+        condition |= Q(pk__in=Subquery(first))
+    if not values:
+        return queryset.none()
+    return queryset.filter(condition).order_by(*order)
+
+
+def filter_key(name, filterset):
+    """A cache key for the filters of a list: its name and the values of its declared filters."""
+    data = filterset.data
+    return (
+        name,
+        tuple(
+            (parameter, tuple(data.getlist(parameter)))
+            for parameter in sorted(filterset.filters)
+            if parameter != "sort" and parameter in data
+        ),
+    )
+
+
 # Lists with filters -------------------------------------------------------------------------
 
 
@@ -88,14 +121,25 @@ class FilteredListView(FilterView):
             if not valid:
                 raise BadRequest(self.filterset.form.errors.as_text())
             return exports.stream(self.export_name, fmt, self.filterset.qs, request)
+        self.snapshot = Snapshot()
         self.object_list = self.filterset.qs if valid else self.filterset.queryset.none()
-        context = self.get_context_data(
-            filter=self.filterset, object_list=self.object_list, facets=self.filterset.facets()
+        facets = self.snapshot.get(
+            ("facets", *filter_key(self.export_name, self.filterset)), self.filterset.facets
         )
+        context = self.get_context_data(filter=self.filterset, object_list=self.object_list, facets=facets)
         response = self.render_to_response(context)
         if not valid:
             response.status_code = 400
         return response
+
+    def get_paginator(self, queryset, *args, **kwargs):
+        """A paginator whose row count is computed once per state of the record."""
+        paginator = super().get_paginator(queryset, *args, **kwargs)
+        if self.filterset.form.errors:
+            return paginator
+        key = ("count", *filter_key(self.export_name, self.filterset))
+        paginator.count = self.snapshot.get(key, queryset.count)
+        return paginator
 
 
 class MeetingListView(FilteredListView):
@@ -145,9 +189,12 @@ class CommitmentDetailView(DetailView):
 
 
 class CountryListView(ListView):
-    queryset = Country.objects.with_records().annotate(meeting_count=Count("meetings")).order_by("name")
     template_name = "agreements/country_list.html"
     context_object_name = "countries"
+
+    def get_queryset(self):
+        queryset = Country.objects.with_records().annotate(meeting_count=Count("meetings")).order_by("name")
+        return Snapshot().get("country-list", lambda: list(queryset))
 
 
 class CountryDetailView(DetailView):
@@ -159,38 +206,48 @@ class CountryDetailView(DetailView):
 
     def get_context_data(self, **kwargs):
         country = self.object
-        partners = (
-            Country.objects.filter(meetings__in=Meeting.objects.involving(country))
-            .exclude(code=country.code)
-            .annotate(meeting_count=Count("meetings"))
-            .order_by("-meeting_count", "name")
-        )
-        partner_list = [
-            {
-                "country": partner,
-                "slug": pair_slug(country.code, partner.code),
-                "meetings": partner.meeting_count,
+
+        def summary():
+            partners = (
+                Country.objects.filter(meetings__in=Meeting.objects.involving(country))
+                .exclude(code=country.code)
+                .annotate(meeting_count=Count("meetings"))
+                .order_by("-meeting_count", "name")
+            )
+            return {
+                "partners": [
+                    {
+                        "country": partner,
+                        "slug": pair_slug(country.code, partner.code),
+                        "meetings": partner.meeting_count,
+                    }
+                    for partner in partners
+                ],
+                "meeting_total": Meeting.objects.involving(country).count(),
+                "commitment_total": Commitment.objects.between(country).count(),
             }
-            for partner in partners
-        ]
+
         return super().get_context_data(
             leaders=country.leaders.order_by("-took_office", "name"),
-            partners=partner_list,
             groupings=country.groupings.all(),
             meetings=Meeting.objects.involving(country).with_related()[:10],
-            meeting_total=Meeting.objects.involving(country).count(),
-            commitment_total=Commitment.objects.between(country).count(),
             code=country.code.lower(),
+            **Snapshot().get(("country", country.code), summary),
             **kwargs,
         )
 
 
 class LeaderListView(ListView):
-    queryset = (
-        Leader.objects.select_related("country").annotate(meeting_count=Count("meetings")).order_by("name")
-    )
     template_name = "agreements/leader_list.html"
     context_object_name = "leaders"
+
+    def get_queryset(self):
+        queryset = (
+            Leader.objects.select_related("country")
+            .annotate(meeting_count=Count("meetings"))
+            .order_by("name")
+        )
+        return Snapshot().get("leader-list", lambda: list(queryset))
 
 
 class LeaderDetailView(DetailView):
@@ -199,8 +256,10 @@ class LeaderDetailView(DetailView):
 
     def get_context_data(self, **kwargs):
         leader = self.object
+        meetings = leader.meetings.with_related()
         return super().get_context_data(
-            meetings=leader.meetings.with_related(),
+            meetings=meetings[:DETAIL_LIST_LENGTH],
+            meeting_total=Snapshot().get(("leader-meetings", leader.pk), meetings.count),
             other_terms=Leader.objects.filter(name=leader.name)
             .exclude(pk=leader.pk)
             .select_related("country"),
@@ -218,28 +277,41 @@ class TopicListView(ListView):
             for status in Status
         }
         # Meta.ordering does not apply to aggregate queries: order explicitly.
-        return Topic.objects.annotate(commitment_count=Count("commitments"), **counts).order_by(
+        queryset = Topic.objects.annotate(commitment_count=Count("commitments"), **counts).order_by(
             "position", "name"
         )
+        return Snapshot().get("topic-list", lambda: list(queryset))
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(statuses=Status.choices, **kwargs)
 
 
 class TopicDetailView(DetailView):
+    """A topic's commitments by status: the count of each status and its latest commitments."""
+
     model = Topic
     template_name = "agreements/topic_detail.html"
 
     def get_context_data(self, **kwargs):
-        commitments = list(
-            Commitment.objects.on_topic(self.object).with_related().order_by("-meeting__date", "id")
+        on_topic = Commitment.objects.on_topic(self.object)
+        counts = Snapshot().get(
+            ("topic-statuses", self.object.pk),
+            lambda: dict(on_topic.order_by().values_list("status").annotate(count=Count("pk"))),
         )
-        by_status = []
-        for value, label in Status.choices:
-            rows = [commitment for commitment in commitments if commitment.status == value]
-            if rows:
-                by_status.append({"status": value, "label": label, "commitments": rows})
-        return super().get_context_data(by_status=by_status, commitment_count=len(commitments), **kwargs)
+        latest = latest_per_group(
+            on_topic.with_related(), "status", list(counts), PER_GROUP_LENGTH, ["-meeting__date", "id"]
+        )
+        by_status = {value: [] for value in counts}
+        for commitment in latest:
+            by_status[commitment.status].append(commitment)
+        groups = [
+            {"status": value, "label": label, "count": counts[value], "commitments": by_status[value]}
+            for value, label in Status.choices
+            if counts.get(value)
+        ]
+        return super().get_context_data(
+            by_status=groups, commitment_count=sum(counts.values()), per_group=PER_GROUP_LENGTH, **kwargs
+        )
 
 
 # Pairs --------------------------------------------------------------------------------------
@@ -249,11 +321,15 @@ class RelationListView(TemplateView):
     template_name = "agreements/relation_list.html"
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(pairs=pairs(), **kwargs)
+        return super().get_context_data(pairs=Snapshot().get("pairs", pairs), **kwargs)
 
 
 class RelationDetailView(TemplateView):
-    """`/relations/it-jp/`: everything two countries met about and agreed."""
+    """`/relations/it-jp/`: everything two countries met about and agreed.
+
+    The page shows the counts (by topic and status), the whole timeline and the latest
+    meetings and commitments of each topic; the filtered lists it links to hold the rest.
+    """
 
     template_name = "agreements/relation_detail.html"
 
@@ -268,51 +344,70 @@ class RelationDetailView(TemplateView):
     def get_context_data(self, **kwargs):
         a = country_by_code(self.kwargs["a"])
         b = country_by_code(self.kwargs["b"])
-        meetings = list(Meeting.objects.involving(a, b).with_related())
-        commitments = list(
-            Commitment.objects.between(a, b)
-            .with_related()
-            .order_by("topic__position", "-meeting__date", "id")
-        )
-        if not meetings and not commitments:
+        snapshot = Snapshot()
+        meetings = Meeting.objects.involving(a, b)
+        commitments = Commitment.objects.between(a, b)
+
+        def summary():
+            cells = commitments.order_by().values_list("topic_id", "status").annotate(count=Count("pk"))
+            cells = {(topic, status): count for topic, status, count in cells}
+            upgrades = commitments.filter(topic=PARTNERSHIP_UPGRADE).select_related("meeting")
+            return {
+                "meeting_total": meetings.count(),
+                "cells": cells,
+                "topics": [topic for topic in Topic.objects.all() if any(t == topic.pk for t, _s in cells)],
+                "upgrades": list(upgrades.order_by("meeting__date", "id")),
+            }
+
+        counts = snapshot.get(("pair", a.code, b.code), summary)
+        if not counts["meeting_total"] and not counts["cells"]:
             raise Http404("No records for this pair.")
-        upgrades = sorted(
-            (c for c in commitments if c.topic_id == PARTNERSHIP_UPGRADE),
-            key=lambda c: (c.meeting.date, c.pk),
+        topics, upgrades = counts["topics"], counts["upgrades"]
+        latest = list(
+            latest_per_group(
+                commitments.select_related("meeting", "topic"),
+                "topic",
+                [topic.pk for topic in topics],
+                PER_GROUP_LENGTH,
+                ["topic__position", "-meeting__date", "id"],
+            )
         )
+        slug = pair_slug(a.code, b.code)
+
+        def timeline_meetings():
+            rows = meetings.order_by("date", "slug").values_list("date", "slug", "kind", "title")
+            return [SimpleNamespace(date=d, slug=s, kind=k, title=t) for d, s, k, t in rows]
+
         kwargs.update(a=a, b=b)
         return super().get_context_data(
-            slug=pair_slug(a.code, b.code),
+            slug=slug,
             codes=[a.code.lower(), b.code.lower()],
             tie=DiplomaticTie.objects.between(a, b).select_related("source").first(),
             groupings=Grouping.objects.filter(members=a).filter(members=b),
-            meetings=meetings,
-            commitments=commitments,
+            meetings=meetings.with_related()[:DETAIL_LIST_LENGTH],
+            meeting_total=counts["meeting_total"],
+            commitment_total=sum(counts["cells"].values()),
+            timeline_meetings=timeline_meetings,
+            timeline_key=snapshot.token or "",
+            commitments=latest,
+            per_group=PER_GROUP_LENGTH,
             upgrades=upgrades,
             current_level=upgrades[-1].level_to if upgrades else "",
-            matrix=status_matrix(commitments),
+            matrix=status_matrix(topics, counts["cells"]),
             statuses=Status.choices,
             **kwargs,
         )
 
 
-def status_matrix(commitments):
-    """Rows of (topic, [count per status], total) for the commitments given, topics in order."""
-    rows = {}
-    for commitment in commitments:
-        row = rows.setdefault(commitment.topic_id, {"topic": commitment.topic, "counts": {}, "total": 0})
-        row["counts"][commitment.status] = row["counts"].get(commitment.status, 0) + 1
-        row["total"] += 1
-    return [
-        {
-            "topic": row["topic"],
-            "cells": [
-                {"status": value, "count": row["counts"].get(value, 0)} for value, _label in Status.choices
-            ],
-            "total": row["total"],
-        }
-        for row in rows.values()
-    ]
+def status_matrix(topics, cells):
+    """Rows of (topic, [count per status], total) from counts by (topic, status), topics in order."""
+    rows = []
+    for topic in topics:
+        counts = [
+            {"status": value, "count": cells.get((topic.pk, value), 0)} for value, _label in Status.choices
+        ]
+        rows.append({"topic": topic, "cells": counts, "total": sum(cell["count"] for cell in counts)})
+    return rows
 
 
 # Home and about -----------------------------------------------------------------------------
@@ -322,17 +417,20 @@ class HomeView(TemplateView):
     template_name = "agreements/home.html"
 
     def get_context_data(self, **kwargs):
-        topics = list(
-            Topic.objects.annotate(commitment_count=Count("commitments")).order_by("position", "name")
-        )
+        def summary():
+            topics = list(
+                Topic.objects.annotate(commitment_count=Count("commitments")).order_by("position", "name")
+            )
+            return {
+                "topics": topics,
+                "top_count": max((topic.commitment_count for topic in topics), default=0),
+                "pairs": pairs(limit=6),
+                "meeting_total": Meeting.objects.count(),
+                "commitment_total": sum(topic.commitment_count for topic in topics),
+            }
+
         return super().get_context_data(
-            latest_meetings=Meeting.objects.with_related()[:6],
-            topics=topics,
-            top_count=max((topic.commitment_count for topic in topics), default=0),
-            pairs=pairs(limit=6),
-            meeting_total=Meeting.objects.count(),
-            commitment_total=Commitment.objects.count(),
-            **kwargs,
+            latest_meetings=Meeting.objects.with_related()[:6], **Snapshot().get("home", summary), **kwargs
         )
 
 

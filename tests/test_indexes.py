@@ -1,0 +1,56 @@
+"""The indexes the benchmark's pages rely on exist, and the data version changes on every write."""
+
+import pytest
+from django.db import connection
+
+from agreements.models import Snapshot, Topic
+
+from .factories import make_commitment
+
+pytestmark = pytest.mark.django_db
+
+# table: indexes (by name) the list filters, sort orders and facet counts use; see bench/README.md
+INDEXES = {
+    "agreements_meeting": {"meeting_date_idx", "meeting_kind_date_idx"},
+    "agreements_commitment": {
+        "commitment_topic_status_idx",
+        "commitment_status_topic_idx",
+        "commitment_target_idx",
+    },
+    "agreements_meeting_countries": {"meeting_countries_country_idx"},
+    "agreements_meeting_leaders": {"meeting_leaders_leader_idx"},
+    "agreements_commitment_parties": {"commitment_parties_country_idx"},
+}
+
+
+@pytest.mark.parametrize(("table", "names"), INDEXES.items())
+def test_indexes_the_benchmark_relies_on_exist(table, names):
+    with connection.cursor() as cursor:
+        constraints = connection.introspection.get_constraints(cursor, table)
+    assert names <= {name for name, info in constraints.items() if info["index"]}
+
+
+def test_many_to_many_indexes_lead_with_the_country():
+    with connection.cursor() as cursor:
+        parties = connection.introspection.get_constraints(cursor, "agreements_commitment_parties")
+        countries = connection.introspection.get_constraints(cursor, "agreements_meeting_countries")
+    assert parties["commitment_parties_country_idx"]["columns"] == ["country_id", "commitment_id"]
+    assert countries["meeting_countries_country_idx"]["columns"] == ["country_id", "meeting_id"]
+
+
+def test_every_write_gives_a_new_data_version():
+    tokens = [Snapshot().token]
+    commitment = make_commitment()
+    tokens.append(Snapshot().token)
+    commitment.parties.clear()
+    tokens.append(Snapshot().token)
+    Topic.objects.filter(slug="space").update(name="Outer space")
+    tokens.append(Snapshot().token)
+    assert all(tokens) and len(set(tokens)) == len(tokens)
+
+
+def test_a_cached_value_is_not_read_after_a_write():
+    first = Snapshot().get("test-key", lambda: "before")
+    make_commitment()
+    assert first == "before"
+    assert Snapshot().get("test-key", lambda: "after") == "after"
