@@ -16,7 +16,7 @@ import datetime
 import random
 
 from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
+from django.db import connection, transaction
 from tqdm import tqdm
 
 from agreements.models import (
@@ -159,6 +159,9 @@ class Generator:
                 with transaction.atomic():
                     self.write_batch(first, dates[first : first + BATCH])
                 bar.update(len(dates[first : first + BATCH]))
+        # Fresh statistics, so the query planner knows the tables' new sizes.
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
         return self.totals
 
     def write_batch(self, first, dates):

@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Throughput under gunicorn with production settings: wrk on loopback, bounded in time.
+#
+#   bench/load.sh DATABASE_URL [SECONDS]
+#
+# Serves the app (DEBUG off, plain HTTP on 127.0.0.1) with WEB_CONCURRENCY gunicorn workers
+# (default 4), then runs wrk (Debian package `wrk`, installed with apt-get when missing and
+# running as root) for SECONDS (default 20) per URL, 2 threads and 16 connections, against a
+# minimal Django view (the framework's ceiling, `/bench/ceiling/`) and the app's pages.
+# Every request stays on this machine; the server stops when the run ends.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+DATABASE_URL=${1:?usage: bench/load.sh DATABASE_URL [SECONDS]}
+SECONDS_PER_URL=${2:-20}
+PORT=${LOAD_PORT:-8767}
+WORKERS=${WEB_CONCURRENCY:-4}
+PAIR=${PAIR:-country=it&country=jp}
+TOPIC=${TOPIC:-critical-minerals}
+
+if ! command -v wrk >/dev/null; then
+    if [ "$(id -u)" = 0 ]; then apt-get install -y -qq wrk >/dev/null; else
+        echo "wrk is missing: apt-get install wrk" >&2; exit 1; fi
+fi
+
+export DATABASE_URL DEBUG=0 HTTPS=0 ALLOWED_HOSTS=127.0.0.1 LOG_LEVEL=WARNING
+export SECRET_KEY=${SECRET_KEY:-benchmark-only-secret-key-not-for-production}
+export DJANGO_SETTINGS_MODULE=bench.settings
+.venv/bin/python manage.py collectstatic --no-input --verbosity 0
+
+.venv/bin/gunicorn bench.wsgi --bind "127.0.0.1:$PORT" --workers "$WORKERS" --log-level warning &
+SERVER=$!
+trap 'kill "$SERVER" 2>/dev/null; wait "$SERVER" 2>/dev/null || true' EXIT
+for _ in $(seq 1 100); do
+    curl -fsS "http://127.0.0.1:$PORT/bench/ceiling/" >/dev/null 2>&1 && break
+    sleep 0.3
+done
+
+echo "gunicorn: $WORKERS workers; wrk: 2 threads, 16 connections, ${SECONDS_PER_URL}s per URL"
+for path in "/bench/ceiling/" "/" "/meetings/" "/meetings/?$PAIR" "/commitments/?topic=$TOPIC" \
+    "/relations/it-jp/"; do
+    url="http://127.0.0.1:$PORT$path"
+    # Warm the page (and its cached aggregates) before measuring.
+    curl -fsS "$url" >/dev/null
+    echo
+    echo "== $path"
+    timeout $((SECONDS_PER_URL + 30)) wrk -t2 -c16 -d"${SECONDS_PER_URL}s" --timeout 10s --latency "$url"
+done
