@@ -28,7 +28,9 @@ PRODUCTION_ENV = {
 
 
 def run_manage(*args, **environ):
-    env = {key: value for key, value in os.environ.items() if key not in {"HTTPS", "DEBUG", "SECRET_KEY"}}
+    # The browser tests allow async-unsafe ORM calls in this process; a deployment never does.
+    ignored = {"HTTPS", "DEBUG", "SECRET_KEY", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    env = {key: value for key, value in os.environ.items() if key not in ignored}
     env.update(PRODUCTION_ENV, **environ)
     return subprocess.run(
         [sys.executable, "manage.py", *args],
