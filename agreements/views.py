@@ -3,7 +3,8 @@
 from types import SimpleNamespace
 
 from django.core.exceptions import BadRequest
-from django.db.models import Count, Prefetch, Q, Subquery
+from django.db.models import Count, F, OrderBy, Prefetch, Q, Subquery, Window
+from django.db.models.functions import RowNumber
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.views.generic import DetailView, ListView, TemplateView
@@ -83,6 +84,24 @@ def latest_per_group(queryset, field, values, length, order):
     if not values:
         return queryset.none()
     return queryset.filter(condition).order_by(*order)
+
+
+def ranked_per_group(queryset, field, values, length, order):
+    """The same as `latest_per_group` with a window function: one pass over the rows of all
+    groups, so it suits a few thousand rows (a pair's commitments), not a whole topic."""
+    if not values:
+        return queryset.none()
+    rank = Window(
+        RowNumber(),
+        partition_by=[F(field)],
+        order_by=[OrderBy(F(o.lstrip("-")), descending=o.startswith("-")) for o in order if o != field],
+    )
+    return (
+        queryset.filter(**{f"{field}__in": values})
+        .annotate(rank_in_group=rank)
+        .filter(rank_in_group__lte=length)
+        .order_by(*order)
+    )
 
 
 def filter_key(name, filterset):
@@ -364,7 +383,7 @@ class RelationDetailView(TemplateView):
             raise Http404("No records for this pair.")
         topics, upgrades = counts["topics"], counts["upgrades"]
         latest = list(
-            latest_per_group(
+            ranked_per_group(
                 commitments.select_related("meeting", "topic"),
                 "topic",
                 [topic.pk for topic in topics],
