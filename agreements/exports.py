@@ -9,10 +9,14 @@ a tab or a carriage return) are prefixed with an apostrophe.
 """
 
 import csv
+import hashlib
 import json
 
 from django import forms
+from django.db import connection
 from django.http import StreamingHttpResponse
+from django.utils import timezone
+from django.utils.http import quote_etag
 
 FORMATS = {"csv": "text/csv; charset=utf-8", "json": "application/json"}
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -125,6 +129,26 @@ def _json_chunks(name, records):
     for index, record in enumerate(records):
         yield ("," if index else "") + "\n" + json.dumps(record, ensure_ascii=False)
     yield "\n]}\n"
+
+
+def etag(request):
+    """A validator for a download, or None: it changes when the rows it is made of may have.
+
+    The data version (see `agreements.models.Snapshot`) changes on every write to meetings,
+    commitments and their links; leaders' names come from their own table, and `overdue`
+    depends on the day. One query reads both.
+    """
+    from .models import DATA_VERSION_TABLE
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT token, (SELECT MAX(updated_at) FROM agreements_leader) FROM {DATA_VERSION_TABLE} LIMIT 1"
+        )
+        row = cursor.fetchone()
+    if not row:
+        return None
+    parts = [str(part) for part in row] + [timezone.localdate().isoformat(), request.build_absolute_uri()]
+    return quote_etag(hashlib.sha1("|".join(parts).encode(), usedforsecurity=False).hexdigest())
 
 
 def stream(name, fmt, queryset, request):

@@ -7,6 +7,7 @@ from django.db.models import Count, F, OrderBy, Prefetch, Q, Subquery, Window
 from django.db.models.functions import RowNumber
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
+from django.utils.cache import get_conditional_response
 from django.views.generic import DetailView, ListView, TemplateView
 from django_filters.views import FilterView
 
@@ -139,7 +140,14 @@ class FilteredListView(FilterView):
         if fmt:
             if not valid:
                 raise BadRequest(self.filterset.form.errors.as_text())
-            return exports.stream(self.export_name, fmt, self.filterset.qs, request)
+            validator = exports.etag(request)
+            unchanged = validator and get_conditional_response(request, etag=validator)
+            if unchanged:
+                return unchanged
+            response = exports.stream(self.export_name, fmt, self.filterset.qs, request)
+            if validator:
+                response["ETag"] = validator
+            return response
         self.snapshot = Snapshot()
         self.object_list = self.filterset.qs if valid else self.filterset.queryset.none()
         facets = self.snapshot.get(

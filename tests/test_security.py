@@ -13,8 +13,9 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.test import Client
 from django.urls import path
+from django.utils import timezone
 
-from agreements.models import Commitment, Meeting
+from agreements.models import Commitment, Leader, Meeting
 from diplomacy import middleware
 from diplomacy.routers import PrimaryReplicaRouter
 
@@ -317,3 +318,37 @@ def test_logs_are_json_lines_on_standard_output():
 
     record = json.loads(result.stdout.strip().splitlines()[-1])
     assert (record["level"], record["logger"], record["message"]) == ("WARNING", "agreements", "hello world")
+
+
+class TestDownloadValidators:
+    def test_a_download_has_an_etag_and_answers_304_when_unchanged(self, seed, client):
+        response = client.get("/commitments/?topic=space&format=csv")
+        assert response["Cache-Control"] == "public, max-age=60"
+        b"".join(response.streaming_content)
+        again = client.get(
+            "/commitments/?topic=space&format=csv", headers={"If-None-Match": response["ETag"]}
+        )
+        assert again.status_code == 304
+
+    def test_the_etag_differs_between_filters_and_formats(self, seed, client):
+        etags = {
+            client.get(url)["ETag"]
+            for url in ["/commitments/?format=csv", "/commitments/?format=json", "/meetings/?format=csv"]
+        }
+        assert len(etags) == 3
+
+    @pytest.mark.parametrize(
+        "change",
+        [
+            lambda: Meeting.objects.filter(slug="2026-01-16-it-jp-tokyo").update(title="Corrected"),
+            lambda: Commitment.objects.filter(topic="space").update(status="in-progress"),
+            lambda: Leader.objects.filter(slug="sanae-takaichi").update(
+                name="Takaichi Sanae", updated_at=timezone.now()
+            ),
+        ],
+        ids=["meeting", "commitment", "leader"],
+    )
+    def test_the_etag_changes_when_the_rows_may_have(self, seed, client, change):
+        before = client.get("/meetings/?format=json")["ETag"]
+        change()
+        assert client.get("/meetings/?format=json")["ETag"] != before
