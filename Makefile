@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: help venv dev-venv run serve setup test lint format migrations-check clean
+.PHONY: help venv dev-venv run serve setup test bench lint format migrations-check clean
 
 help:
 	@echo "make run               set up (venv, dependencies, migrations, seed data) and serve on http://127.0.0.1:$(PORT)"
@@ -15,6 +15,7 @@ help:
 	@echo "make serve             production mode: gunicorn, DEBUG off (needs SECRET_KEY and ALLOWED_HOSTS)"
 	@echo "make lint              ruff check and format check"
 	@echo "make migrations-check  fail if a model change has no migration"
+	@echo "make bench             benchmark (bench/README.md); BENCH_POSTGRES=postgres://user@host:5432 adds PostgreSQL"
 
 $(BIN)/python:
 	@python=$$(scripts/find-python) && echo "Creating $(VENV) with $$python" && "$$python" -m venv $(VENV)
@@ -58,6 +59,10 @@ lint: dev-venv
 format: dev-venv
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
+
+# Not part of the tests: generates synthetic data and times every page type (bench/README.md).
+bench: dev-venv
+	bench/all.sh $${BENCH_MEETINGS:-100000}
 
 migrations-check: venv
 	DEBUG=1 $(BIN)/python manage.py makemigrations --check --dry-run

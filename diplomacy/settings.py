@@ -115,7 +115,12 @@ if os.environ.get("CACHE_URL"):
         }
     }
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "OPTIONS": {"MAX_ENTRIES": 10000},
+        }
+    }
 
 # Sessions live in the database, shared by every app server; nothing is kept on local disk.
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
