@@ -197,7 +197,8 @@ PROXY_COUNT = int(os.environ.get("PROXY_COUNT") or 0)
 # Public pages may be kept this many seconds by browsers and CDNs (ETags let them revalidate).
 PUBLIC_CACHE_SECONDS = int(os.environ.get("PUBLIC_CACHE_SECONDS") or 60)
 
-# Structured logs: one JSON object a line on standard output (LOG_FORMAT=text for plain lines).
+# Structured logs: one JSON object a line on standard output; plain lines in debug mode.
+# LOG_FORMAT (json or text) chooses.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -213,7 +214,7 @@ LOGGING = {
         "stdout": {
             "class": "logging.StreamHandler",
             "stream": "ext://sys.stdout",
-            "formatter": "text" if os.environ.get("LOG_FORMAT") == "text" else "json",
+            "formatter": os.environ.get("LOG_FORMAT") or ("text" if DEBUG else "json"),
         }
     },
     "root": {"handlers": ["stdout"], "level": os.environ.get("LOG_LEVEL", "INFO")},
