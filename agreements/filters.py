@@ -312,12 +312,13 @@ class CommitmentFilter(FacetMixin, filters.FilterSet):
             ("status", "status"),
             ("target_date", "target"),
         ),
+        # django-filter looks up an ascending label by model field, a descending one by "-parameter".
         field_labels={
-            "date": "Date agreed, oldest first",
+            "meeting__date": "Date agreed, oldest first",
             "-date": "Date agreed, newest first",
-            "topic": "Topic",
+            "topic__position": "Topic",
             "status": "Status",
-            "target": "Target, soonest first",
+            "target_date": "Target, soonest first",
             "-target": "Target, latest first",
         },
         empty_label="Newest first",
