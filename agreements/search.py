@@ -4,7 +4,7 @@ A query is split into words (letters and digits); a row matches when every word 
 word in one of the searched fields (titles, summaries, places, leaders' names). On
 PostgreSQL this is full-text search with the `simple` configuration and prefix matching
 (`word:*`), so no stemming makes one database find what the other misses; on SQLite it is
-a case-insensitive regular expression anchored at a word boundary (`\\bword`).
+a case-insensitive regular expression anchored where a word begins (not after a letter or digit).
 """
 
 import re
@@ -13,7 +13,10 @@ from django.contrib.postgres.search import SearchQuery, SearchVector
 from django.db import connections
 from django.db.models import Exists, OuterRef, Q
 
-WORD = re.compile(r"\w+")
+# Letters and digits only: PostgreSQL's parser splits words at an underscore, so SQLite must too.
+WORD = re.compile(r"[^\W_]+")
+# Where a word begins on SQLite: not after a letter or digit (an underscore is a boundary, as on PostgreSQL).
+WORD_START = r"(?<![^\W_])"
 MAX_WORDS = 10
 
 
@@ -43,7 +46,7 @@ def search(queryset, text, fields, leaders, leader_ref):
             queryset = queryset.filter(Q(search_document=query) | Exists(named))
         return queryset
     for term in terms:
-        pattern = r"\b" + re.escape(term)
+        pattern = WORD_START + re.escape(term)
         condition = Q()
         for field in fields:
             condition |= Q(**{f"{field}__iregex": pattern})

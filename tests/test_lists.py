@@ -154,3 +154,30 @@ def test_status_labels_link_to_their_definition(client):
     assert 'href="/about/#topic-space"' in html
     about = client.get("/about/").content.decode()
     assert 'id="status-in-progress"' in about and 'id="topic-space"' in about
+
+
+def test_commitment_sort_menu_shows_the_intended_labels(client):
+    choices = dict(client.get("/commitments/").context["filter"].form.fields["sort"].choices)
+    assert choices["date"] == "Date agreed, oldest first"
+    assert choices["-date"] == "Date agreed, newest first"
+    assert choices["topic"] == "Topic"
+    assert choices["target"] == "Target, soonest first"
+    assert choices["-target"] == "Target, latest first"
+
+
+def test_meeting_sort_menu_shows_the_intended_labels(client):
+    choices = dict(client.get("/meetings/").context["filter"].form.fields["sort"].choices)
+    assert choices["date"] == "Date, oldest first"
+    assert choices["-date"] == "Date, newest first"
+    assert choices["title"] == "Title"
+
+
+def test_search_splits_words_at_underscores_on_every_database():
+    from agreements.models import Meeting
+
+    make_meeting(title="Talks on the a_b corridor")
+    make_meeting(title="Talks on the ab corridor")
+    assert Meeting.objects.matching("a_b").count() == 1
+    assert Meeting.objects.matching("b").count() == 1
+    assert Meeting.objects.matching("b_corr").count() == 1
+    assert Meeting.objects.matching("ab").count() == 1
