@@ -203,7 +203,35 @@ def read_document(raw, name="-"):
         raise ImportFailed(
             [Problem(f"line {error.lineno}, column {error.colno}", f"malformed JSON: {error.msg}", name)]
         ) from None
+    except RecursionError:
+        raise ImportFailed([Problem("", "malformed JSON: nested too deeply", name)]) from None
+    except ValueError as error:  # e.g. an integer longer than Python reads
+        raise ImportFailed([Problem("", f"malformed JSON: {error}", name)]) from None
+    problems = [
+        Problem(path, "text with an unpaired surrogate escape (\\ud800-\\udfff)", name)
+        for path in _unencodable_paths(data)
+    ]
+    if problems:
+        raise ImportFailed(problems)
     return Document(name, data)
+
+
+def _unencodable_paths(value, path=""):
+    """Paths of strings (keys or values) that cannot be written as UTF-8: lone surrogates."""
+    stack = [(path, value)]
+    while stack:
+        where, item = stack.pop()
+        if isinstance(item, str):
+            try:
+                item.encode("utf-8")
+            except UnicodeEncodeError:
+                yield (where or "(document)").encode("utf-8", "backslashreplace").decode("utf-8")
+        elif isinstance(item, dict):
+            for key, child in item.items():
+                stack.append((_join(where, key), key))
+                stack.append((_join(where, key), child))
+        elif isinstance(item, list):
+            stack.extend((f"{where}[{index}]", child) for index, child in enumerate(item))
 
 
 # Step 2: check the structure (JSON Schema) -----------------------------------------------------
@@ -673,6 +701,14 @@ class _Reader:
                 continue
             seen[key] = entry_path
             history.append(record)
+        if history and status in Status.values:
+            latest = max(history, key=lambda entry: entry.date)
+            if latest.status != status:
+                self.problem(
+                    _join(path, "status"),
+                    f"{_quote(status)} disagrees with the latest history entry "
+                    f"({latest.date.isoformat()}: {_quote(latest.status)})",
+                )
 
         if not topic or not summary or status not in Status.values:
             return None

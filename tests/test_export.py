@@ -81,7 +81,7 @@ def make_record():
         parties=["GB", "IT", "JP"],
         target_date=datetime.date(2035, 12, 31),
         target_precision="year",
-        status="in-progress",
+        status="fulfilled",  # as its latest history entry says
         sources=[bare],
     )
     make_commitment(
@@ -163,7 +163,7 @@ def test_export_writes_the_import_format_in_a_fixed_order():
     assert (space["target"], space["detail"]) == ("2027-06-30", "A dialogue between agencies.")
     assert "parties" not in space, "the meeting's countries are the default"
     assert (upgrade["level_from"], upgrade["level_to"]) == ("strategic", "special strategic")
-    assert (gcap["parties"], gcap["target"], gcap["status"]) == (["GB", "IT", "JP"], "2035", "in-progress")
+    assert (gcap["parties"], gcap["target"], gcap["status"]) == (["GB", "IT", "JP"], "2035", "fulfilled")
     assert gcap["history"] == [
         {
             "date": "2026-03-01",

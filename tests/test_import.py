@@ -254,6 +254,7 @@ def test_optional_fields_may_be_null():
 def test_a_history_entry_may_cite_a_recorded_source_or_give_one():
     make_source(url="https://recorded.example.org/report")
     data = meeting_data()
+    data["commitments"][1]["status"] = "fulfilled"  # as the latest history entry says
     data["commitments"][1]["history"] = [
         {"date": "2026-02-01", "status": "in-progress", "source": "https://recorded.example.org/report"},
         {
@@ -901,3 +902,35 @@ def test_the_deferred_check_is_real_on_postgresql():
 
     with pytest.raises(IntegrityError):
         check_deferred_constraints()
+
+
+def test_a_status_that_disagrees_with_the_latest_history_entry_is_refused():
+    data = document()
+    commitment = data["meetings"][0]["commitments"][0]
+    source = commitment["sources"][0]["url"]
+    commitment["status"] = "announced"
+    commitment["history"] = [{"date": "2026-06-01", "status": "fulfilled", "note": "Done.", "source": source}]
+    assert (
+        'meetings[0].commitments[0].status: "announced" disagrees with the latest history '
+        'entry (2026-06-01: "fulfilled")'
+    ) in problems(data)
+
+
+@pytest.mark.parametrize(
+    ("raw", "message"),
+    [
+        ("[" * 100_000 + "]" * 100_000, "malformed JSON: nested too deeply"),
+        ('{"format": ' + "9" * 5000 + "}", "malformed JSON: Exceeds the limit"),
+    ],
+    ids=["nested", "huge-integer"],
+)
+def test_json_python_cannot_read_is_a_problem_not_a_crash(raw, message):
+    with pytest.raises(ImportFailed) as failure:
+        run(raw)
+    assert message in failure.value.lines()[0]
+
+
+def test_text_with_a_lone_surrogate_is_a_problem_naming_the_field():
+    raw = json.dumps(document()).replace('"title": "', '"title": "\\ud800', 1)
+    lines = problems(raw)
+    assert lines == ["meetings[0].title: text with an unpaired surrogate escape (\\ud800-\\udfff)"]
