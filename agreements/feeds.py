@@ -1,5 +1,7 @@
 """Atom feeds: new meetings and commitments (the lists' filters apply), and one per pair."""
 
+from types import SimpleNamespace
+
 from django.contrib.syndication.views import Feed
 from django.core.exceptions import BadRequest
 from django.http import Http404
@@ -8,7 +10,7 @@ from django.utils.feedgenerator import Atom1Feed
 
 from .filters import CommitmentFilter, MeetingFilter
 from .models import Commitment, Meeting
-from .views import country_by_code, pair_slug
+from .views import pair_countries, pair_redirect, pair_slug
 
 FEED_LENGTH = 50
 
@@ -75,26 +77,40 @@ class CommitmentFeed(FilteredFeed):
 
 
 class RelationFeed(Feed):
-    """A pair's meetings and commitments, newest additions first."""
+    """A pair's meetings and commitments, newest additions first.
+
+    The URL follows the pair page's rules: the reversed order answers 301 to the
+    alphabetical one, a pair with no meetings or commitments 404.
+    """
 
     feed_type = Atom1Feed
 
+    def __call__(self, request, *args, **kwargs):
+        moved = pair_redirect("agreements:relation-feed", kwargs["a"], kwargs["b"])
+        return moved or super().__call__(request, *args, **kwargs)
+
     def get_object(self, request, a, b):
-        if a >= b:
-            raise Http404("Codes go in alphabetical order.")
-        return country_by_code(a), country_by_code(b)
+        a, b = pair_countries(a, b)
+        # The newest rows are read here so that a pair with no records is a 404, as its page is.
+        # (The feed object serves every request: the rows go in the returned value, not on it.)
+        newest = self._newest(a, b)
+        if not newest:
+            raise Http404("No records for this pair.")
+        return SimpleNamespace(a=a, b=b, items=newest)
 
     def title(self, pair):
-        return f"{pair[0].name} and {pair[1].name} · Bilateral agreements"
+        return f"{pair.a.name} and {pair.b.name} · Bilateral agreements"
 
     def link(self, pair):
-        a, b = pair
-        return reverse("agreements:relation-detail", args=pair_slug(a.code, b.code).split("-"))
+        return reverse("agreements:relation-detail", args=pair_slug(pair.a.code, pair.b.code).split("-"))
 
     def subtitle(self, pair):
-        return f"New meetings and commitments of {pair[0].name} and {pair[1].name}."
+        return f"New meetings and commitments of {pair.a.name} and {pair.b.name}."
 
     def items(self, pair):
+        return pair.items
+
+    def _newest(self, *pair):
         meetings = list(Meeting.objects.involving(*pair).order_by("-created_at", "-pk")[:FEED_LENGTH])
         commitments = list(
             Commitment.objects.between(*pair)

@@ -51,6 +51,21 @@ def country_by_code(code):
     return get_object_or_404(Country, code=code.upper())
 
 
+def pair_redirect(url_name, a, b):
+    """The URL rules of a pair's pages (`url_name` takes `a` and `b`): twice the same code
+    answers 404, the reversed order a 301 to the alphabetical one; None when the URL is right."""
+    if a == b:
+        raise Http404("A pair needs two countries.")
+    if a > b:
+        return redirect(url_name, a=b, b=a, permanent=True)
+    return None
+
+
+def pair_countries(a, b):
+    """The two countries of a pair's URL (codes in alphabetical order), or 404."""
+    return country_by_code(a), country_by_code(b)
+
+
 def pairs(meetings=None, commitments=None, limit=None):
     """The pairs that met, most meetings first: dicts with both countries and the counts."""
     meetings = Meeting.objects.all() if meetings is None else meetings
@@ -361,16 +376,11 @@ class RelationDetailView(TemplateView):
     template_name = "agreements/relation_detail.html"
 
     def get(self, request, *args, **kwargs):
-        first, second = self.kwargs["a"], self.kwargs["b"]
-        if first == second:
-            raise Http404("A pair needs two countries.")
-        if first > second:
-            return redirect("agreements:relation-detail", a=second, b=first, permanent=True)
-        return super().get(request, *args, **kwargs)
+        moved = pair_redirect("agreements:relation-detail", self.kwargs["a"], self.kwargs["b"])
+        return moved or super().get(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs):
-        a = country_by_code(self.kwargs["a"])
-        b = country_by_code(self.kwargs["b"])
+        a, b = pair_countries(self.kwargs["a"], self.kwargs["b"])
         snapshot = Snapshot()
         meetings = Meeting.objects.involving(a, b)
         commitments = Commitment.objects.between(a, b)

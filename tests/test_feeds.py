@@ -33,8 +33,16 @@ def test_pair_feed_lists_meetings_and_commitments(client, seed):
     xml = client.get("/relations/it-jp/feed/").content.decode()
     assert "Takaichi and Meloni hold a summit in Tokyo" in xml
     assert "consultative body on space cooperation" in xml
-    assert client.get("/relations/jp-it/feed/").status_code == 404
     assert client.get("/relations/it-xx/feed/").status_code == 404
+
+
+def test_pair_feed_follows_the_pair_page_url_rules(client, seed):
+    for suffix in ("", "feed/"):
+        reversed_order = client.get(f"/relations/jp-it/{suffix}")
+        assert reversed_order.status_code == 301
+        assert reversed_order["Location"] == f"/relations/it-jp/{suffix}"
+        assert client.get(f"/relations/de-fr/{suffix}").status_code == 404  # no records
+        assert client.get(f"/relations/jp-jp/{suffix}").status_code == 404
 
 
 def test_list_pages_link_their_feeds(client):
