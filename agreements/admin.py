@@ -2,6 +2,8 @@
 
 from django import forms
 from django.contrib import admin
+from django.contrib.admin.options import IncorrectLookupParameters
+from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import ValidationError
 from django.db.models import Count
 
@@ -25,6 +27,34 @@ admin.site.site_title = "Bilateral agreements"
 admin.site.index_title = "The record"
 
 
+class CheckedChangeList(ChangeList):
+    """A changelist whose query is compiled at once, so an unusable filter in the URL
+    (`?end_date__year=0`) gets the admin's "invalid filter" redirect instead of a 500."""
+
+    def get_queryset(self, request, exclude_parameters=None):
+        queryset = super().get_queryset(request, exclude_parameters)
+        try:
+            str(queryset.query)
+        except (ValueError, OverflowError) as error:
+            raise IncorrectLookupParameters(error) from error
+        return queryset
+
+
+class RecordAdmin(admin.ModelAdmin):
+    def get_changelist(self, request, **kwargs):
+        return CheckedChangeList
+
+
+class ReadOnlyAdmin(RecordAdmin):
+    """Rows edited inline on their parent's page; here they are listed and shown only."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
 class AtLeastOneFormSet(forms.BaseInlineFormSet):
     """An inline formset that keeps at least one row that is not being deleted."""
 
@@ -40,7 +70,7 @@ class AtLeastOneFormSet(forms.BaseInlineFormSet):
 
 
 @admin.register(Country)
-class CountryAdmin(admin.ModelAdmin):
+class CountryAdmin(RecordAdmin):
     list_display = ["code", "name", "alpha3", "official_name"]
     list_filter = ["groupings"]
     search_fields = ["code", "alpha3", "name", "official_name"]
@@ -51,7 +81,7 @@ class CountryAdmin(admin.ModelAdmin):
 
 
 @admin.register(Grouping)
-class GroupingAdmin(admin.ModelAdmin):
+class GroupingAdmin(RecordAdmin):
     list_display = ["name", "slug", "member_count"]
     search_fields = ["name", "slug", "description"]
     list_filter = [("members", admin.RelatedOnlyFieldListFilter)]
@@ -69,7 +99,7 @@ class GroupingAdmin(admin.ModelAdmin):
 
 
 @admin.register(Topic)
-class TopicAdmin(admin.ModelAdmin):
+class TopicAdmin(RecordAdmin):
     list_display = ["name", "slug", "position", "commitment_count"]
     list_editable = ["position"]
     search_fields = ["name", "slug", "description"]
@@ -91,7 +121,7 @@ class TopicAdmin(admin.ModelAdmin):
 
 
 @admin.register(Source)
-class SourceAdmin(admin.ModelAdmin):
+class SourceAdmin(RecordAdmin):
     list_display = ["__str__", "publisher", "published", "url"]
     list_filter = ["published", "publisher"]
     search_fields = ["url", "title", "publisher"]
@@ -119,7 +149,7 @@ class CommitmentCitationInline(CitationInlineMixin, admin.TabularInline):
 
 
 @admin.register(Leader)
-class LeaderAdmin(admin.ModelAdmin):
+class LeaderAdmin(RecordAdmin):
     list_display = ["name", "native_name", "country", "title", "took_office", "left_office"]
     list_filter = [("country", admin.RelatedOnlyFieldListFilter), "took_office"]
     list_select_related = ["country"]
@@ -137,9 +167,41 @@ class MeetingForm(forms.ModelForm):
             raise ValidationError("A meeting has at least two countries.")
         return countries
 
+    def clean(self):
+        cleaned = super().clean()
+        host, countries = cleaned.get("host"), cleaned.get("countries")
+        if host and countries is not None and host not in countries:
+            self.add_error(
+                "host", "The host is one of the meeting's countries (leave it empty for a third country)."
+            )
+        return cleaned
+
+
+class CommitmentInlineFormSet(forms.BaseInlineFormSet):
+    def clean(self):
+        super().clean()
+        for form in self.forms:
+            data = form.cleaned_data
+            if (
+                not data
+                or data.get("DELETE")
+                or form.instance.pk is None
+                or "status" not in form.changed_data
+            ):
+                continue
+            latest = form.instance.history.order_by("-date", "-id").first()
+            if latest and data["status"] != latest.status:
+                form.add_error(
+                    "status",
+                    f"The latest history entry ({latest.date:%Y-%m-%d}) says "
+                    f"“{latest.get_status_display()}”: change the status on the commitment's own page, "
+                    "with the entry that shows it.",
+                )
+
 
 class CommitmentInline(admin.TabularInline):
     model = Commitment
+    formset = CommitmentInlineFormSet
     fields = ["topic", "summary", "status", "target_date", "target_precision", "level_from", "level_to"]
     extra = 0
     show_change_link = True
@@ -150,7 +212,7 @@ class CommitmentInline(admin.TabularInline):
 
 
 @admin.register(Meeting)
-class MeetingAdmin(admin.ModelAdmin):
+class MeetingAdmin(RecordAdmin):
     form = MeetingForm
     list_display = ["date", "title", "kind", "city", "host", "country_codes"]
     list_display_links = ["date", "title"]
@@ -224,7 +286,7 @@ class CommitmentForm(forms.ModelForm):
 
 
 @admin.register(Commitment)
-class CommitmentAdmin(admin.ModelAdmin):
+class CommitmentAdmin(RecordAdmin):
     form = CommitmentForm
     list_display = ["summary", "meeting", "topic", "status", "target_date"]
     list_filter = ["topic", "status", ("parties", admin.RelatedOnlyFieldListFilter), "meeting__date"]
@@ -242,7 +304,7 @@ class CommitmentAdmin(admin.ModelAdmin):
 
 
 @admin.register(StatusChange)
-class StatusChangeAdmin(admin.ModelAdmin):
+class StatusChangeAdmin(ReadOnlyAdmin):
     list_display = ["date", "status", "commitment", "source"]
     list_filter = ["status", "date"]
     list_select_related = ["commitment", "source"]
@@ -252,7 +314,7 @@ class StatusChangeAdmin(admin.ModelAdmin):
 
 
 @admin.register(MeetingCitation)
-class MeetingCitationAdmin(admin.ModelAdmin):
+class MeetingCitationAdmin(ReadOnlyAdmin):
     list_display = ["meeting", "source", "excerpt"]
     list_filter = ["meeting__date"]
     list_select_related = ["meeting", "source"]
@@ -261,7 +323,7 @@ class MeetingCitationAdmin(admin.ModelAdmin):
 
 
 @admin.register(CommitmentCitation)
-class CommitmentCitationAdmin(admin.ModelAdmin):
+class CommitmentCitationAdmin(ReadOnlyAdmin):
     list_display = ["commitment", "source", "excerpt"]
     list_filter = ["commitment__topic"]
     list_select_related = ["commitment", "source"]
@@ -270,7 +332,7 @@ class CommitmentCitationAdmin(admin.ModelAdmin):
 
 
 @admin.register(DiplomaticTie)
-class DiplomaticTieAdmin(admin.ModelAdmin):
+class DiplomaticTieAdmin(RecordAdmin):
     list_display = ["country_a", "country_b", "established", "description"]
     list_filter = ["established"]
     list_select_related = ["country_a", "country_b", "source"]

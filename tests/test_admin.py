@@ -8,7 +8,7 @@ from django.contrib import admin
 from django.contrib.auth.models import Group, Permission
 from django.urls import reverse
 
-from agreements.models import Commitment, Meeting, StatusChange
+from agreements.models import Commitment, CommitmentCitation, Meeting, MeetingCitation, StatusChange
 
 from .factories import country, make_commitment, make_meeting, make_source
 
@@ -38,9 +38,34 @@ def test_changelist_opens_with_and_without_a_search(staff_client, model):
     assert staff_client.get(admin_url(model, "changelist"), {"q": "Tokyo <script>"}).status_code == 200
 
 
+# Rows edited inline on their parent's page (a meeting, a commitment); listed and shown alone.
+INLINE_ONLY = {StatusChange, MeetingCitation, CommitmentCitation}
+
+
 @pytest.mark.parametrize("model", AGREEMENT_MODELS, ids=lambda model: model._meta.model_name)
 def test_add_form_opens(staff_client, model):
-    assert staff_client.get(admin_url(model, "add")).status_code == 200
+    expected = 403 if model in INLINE_ONLY else 200
+    assert staff_client.get(admin_url(model, "add")).status_code == expected
+
+
+@pytest.mark.parametrize("model", sorted(INLINE_ONLY, key=str), ids=lambda model: model._meta.model_name)
+def test_inline_rows_are_shown_but_not_changed_alone(staff_client, model):
+    commitment = make_commitment()
+    StatusChange.objects.create(
+        commitment=commitment, date=datetime.date(2026, 3, 1), status="announced", source=make_source()
+    )
+    row = model.objects.first()
+    url = admin_url(model, "change", row.pk)
+    assert staff_client.get(url).status_code == 200
+    assert staff_client.post(url, {}).status_code == 403
+
+
+@pytest.mark.parametrize("lookup", ["end_date__year", "date__year", "updated_at__year"])
+def test_an_unusable_date_filter_in_the_url_is_the_admin_s_own_error(staff_client, lookup):
+    make_meeting()
+    response = staff_client.get(admin_url(Meeting, "changelist"), {lookup: "0"})
+    assert response.status_code == 302
+    assert response["Location"].endswith("?e=1")
 
 
 def test_change_forms_open(staff_client):
@@ -129,6 +154,40 @@ class TestMeetingEditing:
         assert response.status_code == 200
         assert "Cite at least one source." in response.content.decode()
         assert not Meeting.objects.exists()
+
+    def test_the_host_is_one_of_the_meeting_s_countries(self, editor_client):
+        response = editor_client.post(admin_url(Meeting, "add"), meeting_form_data(host="BR"))
+        assert response.status_code == 200
+        assert "The host is one of the meeting&#x27;s countries" in response.content.decode()
+        assert not Meeting.objects.exists()
+
+    def test_a_status_edited_on_the_meeting_page_must_agree_with_the_history(self, editor_client):
+        commitment = make_commitment(status="fulfilled")
+        StatusChange.objects.create(
+            commitment=commitment, date=datetime.date(2026, 3, 1), status="fulfilled", source=make_source()
+        )
+        meeting = commitment.meeting
+        citation = meeting.citations.get()
+        data = meeting_form_data(
+            **{
+                "slug": meeting.slug,
+                "host": "",
+                "citations-INITIAL_FORMS": "1",
+                "citations-0-id": str(citation.pk),
+                "citations-0-meeting": str(meeting.pk),
+                "citations-0-source": str(citation.source_id),
+                "commitments-INITIAL_FORMS": "1",
+                "commitments-0-id": str(commitment.pk),
+                "commitments-0-meeting": str(meeting.pk),
+                "commitments-0-summary": commitment.summary,
+                "commitments-0-status": "lapsed",
+            }
+        )
+        response = editor_client.post(admin_url(Meeting, "change", meeting.pk), data)
+        assert response.status_code == 200
+        assert "change the status on the commitment&#x27;s own page" in response.content.decode()
+        commitment.refresh_from_db()
+        assert commitment.status == "fulfilled"
 
     def test_end_date_before_start_is_explained(self, editor_client):
         response = editor_client.post(admin_url(Meeting, "add"), meeting_form_data(end_date="2026-01-15"))
