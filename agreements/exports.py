@@ -13,7 +13,7 @@ import hashlib
 import json
 
 from django import forms
-from django.db import connection
+from django.db import connections
 from django.http import StreamingHttpResponse
 from django.utils import timezone
 from django.utils.http import quote_etag
@@ -136,11 +136,12 @@ def etag(request):
 
     The data version (see `agreements.models.Snapshot`) changes on every write to meetings,
     commitments and their links; leaders' names come from their own table, and `overdue`
-    depends on the day. One query reads both.
+    depends on the day. One query reads both, from the database the rows are read from.
     """
-    from .models import DATA_VERSION_TABLE
+    from .models import DATA_VERSION_TABLE, Snapshot
 
-    with connection.cursor() as cursor:
+    # The rows are read through the router: the token comes from the same database.
+    with connections[Snapshot.read_alias()].cursor() as cursor:
         cursor.execute(
             f"SELECT token, (SELECT MAX(updated_at) FROM agreements_leader) FROM {DATA_VERSION_TABLE} LIMIT 1"
         )

@@ -584,8 +584,17 @@ class Snapshot:
 
     timeout = 60 * 60
 
-    def __init__(self, using="default"):
-        with connections[using].cursor() as cursor:
+    @staticmethod
+    def read_alias():
+        """The database the record is read from (the replica when routed there): the token must
+        come from where the cached values are computed, or stale values get a fresh token."""
+        from django.db import router
+
+        return router.db_for_read(Meeting)
+
+    def __init__(self, using=None):
+        self.using = using or self.read_alias()
+        with connections[self.using].cursor() as cursor:
             cursor.execute(f"SELECT token FROM {DATA_VERSION_TABLE} ORDER BY id LIMIT 1")
             row = cursor.fetchone()
         self.token = row[0] if row else None

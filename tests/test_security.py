@@ -352,3 +352,32 @@ class TestDownloadValidators:
         before = client.get("/meetings/?format=json")["ETag"]
         change()
         assert client.get("/meetings/?format=json")["ETag"] != before
+
+    @pytest.mark.parametrize(("pinned", "alias"), [(False, "replica"), (True, "default")])
+    def test_the_data_version_is_read_where_the_rows_are(self, seed, settings, monkeypatch, pinned, alias):
+        """With a replica, the token behind cached aggregates and ETags comes from the database
+        the router reads the rows from, never from the primary while the rows come from the replica."""
+        from django.db import connections
+        from django.test import RequestFactory
+
+        from agreements import exports, models
+
+        asked = []
+
+        class Recording:
+            def __getitem__(self, name):
+                asked.append(name)
+                return connections["default"]  # no real replica in tests: record the alias chosen
+
+        settings.DATABASE_ROUTERS = ["diplomacy.routers.PrimaryReplicaRouter"]
+        monkeypatch.setattr(models, "connections", Recording())
+        monkeypatch.setattr(exports, "connections", Recording())
+        token = middleware._pinned.set(pinned)
+        try:
+            snapshot = models.Snapshot()
+            validator = exports.etag(RequestFactory().get("/meetings/?format=csv"))
+        finally:
+            middleware._pinned.reset(token)
+        assert snapshot.using == alias and snapshot.token
+        assert validator
+        assert asked == [alias, alias]
