@@ -9,6 +9,7 @@ checked with a dry run; confirming posts the same text back and imports it, chec
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
+from django.contrib.admin.models import ADDITION, CHANGE, LogEntry
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -76,6 +77,7 @@ def import_meetings_view(request):
             except ImportFailed as failure:
                 context["problems"] = failure.lines()
             else:
+                log_import(request.user, name, report)
                 messages.success(request, f"Imported {name}: {report.summary_text()}.")
                 return redirect(context["changelist_url"] or request.path)
         else:
@@ -97,6 +99,22 @@ def import_meetings_view(request):
                 )
     context["form"] = form
     return TemplateResponse(request, "admin/agreements/meeting/import.html", context)
+
+
+def log_import(user, name, report):
+    """Record each meeting the import created or changed in the admin's history, as edits are."""
+    slugs = {change.slug: change for change in report.changes}
+    for meeting in Meeting.objects.filter(slug__in=slugs):
+        change = slugs[meeting.slug]
+        if change.action == "created":
+            LogEntry.objects.log_actions(
+                user.pk, [meeting], ADDITION, change_message=f"Imported from {name}."
+            )
+        else:
+            fields = ", ".join(change.fields) or "its record"
+            LogEntry.objects.log_actions(
+                user.pk, [meeting], CHANGE, change_message=f"Imported from {name}: {fields}."
+            )
 
 
 def _changelist_url():

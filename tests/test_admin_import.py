@@ -163,3 +163,24 @@ def test_the_meeting_list_links_to_the_import_page_for_editors(editor_client):
 
     assert response.status_code == 200
     assert f'<a href="{URL}">Import meetings</a>' in response.content.decode()
+
+
+def test_an_import_is_in_the_admin_s_history_with_who_and_what(editor_client, editor):
+    from django.contrib.admin.models import ADDITION, CHANGE, LogEntry
+
+    def confirm(data):
+        preview = editor_client.post(URL, {"file": upload(data)})
+        form = preview.context["confirm_form"]
+        return editor_client.post(
+            URL, {"name": form["name"].value(), "content": form["content"].value(), "confirm": "Import"}
+        )
+
+    assert confirm(document()).status_code == 302
+    meeting = Meeting.objects.get()
+    added = LogEntry.objects.get(object_id=str(meeting.pk), action_flag=ADDITION)
+    assert (added.user, added.change_message) == (editor, "Imported from meetings.json.")
+
+    changed = meeting_data(title="A corrected title")
+    assert confirm(document(changed)).status_code == 302
+    entry = LogEntry.objects.get(object_id=str(meeting.pk), action_flag=CHANGE)
+    assert entry.user == editor and "title" in entry.change_message
