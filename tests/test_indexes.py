@@ -54,3 +54,36 @@ def test_a_cached_value_is_not_read_after_a_write():
     make_commitment()
     assert first == "before"
     assert Snapshot().get("test-key", lambda: "after") == "after"
+
+
+def test_writes_to_leaders_groupings_and_ties_give_a_new_data_version():
+    from agreements.models import DiplomaticTie, Grouping
+
+    from .factories import country, make_leader, make_source
+
+    tokens = [Snapshot().token]
+    make_leader(name="New Leader", slug="new-leader")
+    tokens.append(Snapshot().token)
+    Grouping.objects.get(slug="g7").members.remove(country("CA"))
+    tokens.append(Snapshot().token)
+    DiplomaticTie.objects.create(
+        country_a=country("DE"),
+        country_b=country("FR"),
+        established="1950-01-01",
+        description="x",
+        source=make_source(),
+    )
+    tokens.append(Snapshot().token)
+    assert all(tokens) and len(set(tokens)) == len(tokens)
+
+
+def test_a_renamed_leader_is_listed_at_once(client):
+    from agreements.models import Leader
+
+    from .factories import make_leader, make_meeting
+
+    leader = make_leader(name="First Leader", slug="first-leader")
+    make_meeting(leaders=[leader])
+    assert "First Leader" in client.get("/leaders/").content.decode()
+    Leader.objects.filter(pk=leader.pk).update(name="Renamed Leader")
+    assert "Renamed Leader" in client.get("/leaders/").content.decode()
