@@ -7,12 +7,13 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: help venv dev-venv run serve setup test bench lint format migrations-check clean
+.PHONY: help venv dev-venv run release serve setup test bench lint format migrations-check clean
 
 help:
 	@echo "make run               set up (venv, dependencies, migrations, seed data) and serve on http://127.0.0.1:$(PORT)"
 	@echo "make test              set up and run the whole test suite"
-	@echo "make serve             production mode: gunicorn, DEBUG off (needs SECRET_KEY and ALLOWED_HOSTS)"
+	@echo "make release           production: migrate the database (once per release, from one machine)"
+	@echo "make serve             production: gunicorn, DEBUG off (needs SECRET_KEY and ALLOWED_HOSTS)"
 	@echo "make lint              ruff check and format check"
 	@echo "make migrations-check  fail if a model change has no migration"
 	@echo "make bench             benchmark (bench/README.md); BENCH_POSTGRES=postgres://user@host:5432 adds PostgreSQL"
@@ -40,10 +41,13 @@ setup: venv
 run: setup
 	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
-# Production mode: DEBUG off, SECRET_KEY and ALLOWED_HOSTS required, gunicorn serving the app
-# and whitenoise the collected, compressed, hashed static files. WEB_CONCURRENCY sets workers.
-serve: venv
+# Production mode: DEBUG off, SECRET_KEY and ALLOWED_HOSTS required. `make release` migrates
+# the shared database, once per release from one machine; `make serve` runs gunicorn on each
+# app server, whitenoise serving the collected, compressed, hashed static files.
+release: venv
 	$(BIN)/python manage.py migrate --no-input
+
+serve: venv
 	$(BIN)/python manage.py collectstatic --no-input --verbosity 0
 	$(BIN)/gunicorn diplomacy.wsgi --bind $${BIND:-127.0.0.1:$(PORT)} --workers $${WEB_CONCURRENCY:-3} --access-logfile -
 
