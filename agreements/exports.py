@@ -15,6 +15,7 @@ import json
 from django import forms
 from django.db import connections
 from django.http import StreamingHttpResponse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import quote_etag
 
@@ -63,7 +64,62 @@ def commitment_record(commitment, request):
     }
 
 
-RECORDS = {"meetings": meeting_record, "commitments": commitment_record}
+def country_record(country, request):
+    return {
+        "code": country.code,
+        "url": request.build_absolute_uri(country.get_absolute_url()),
+        "name": country.name,
+        "meetings": country.meeting_count,
+    }
+
+
+def leader_record(leader, request):
+    return {
+        "slug": leader.slug,
+        "url": request.build_absolute_uri(leader.get_absolute_url()),
+        "name": leader.name,
+        "native_name": leader.native_name,
+        "title": leader.title,
+        "country": leader.country_id,
+        "took_office": leader.took_office.isoformat() if leader.took_office else None,
+        "left_office": leader.left_office.isoformat() if leader.left_office else None,
+        "meetings": leader.meeting_count,
+    }
+
+
+def topic_record(topic, request):
+    return {
+        "slug": topic.slug,
+        "url": request.build_absolute_uri(topic.get_absolute_url()),
+        "name": topic.name,
+        "commitments": topic.commitment_count,
+        "announced": topic.announced,
+        "in_progress": topic.in_progress,
+        "fulfilled": topic.fulfilled,
+        "lapsed": topic.lapsed,
+    }
+
+
+def relation_record(pair, request):
+    a, b = pair["slug"].split("-")
+    return {
+        "pair": pair["slug"],
+        "url": request.build_absolute_uri(reverse("agreements:relation-detail", args=(a, b))),
+        "countries": [pair["a"].code, pair["b"].code],
+        "names": [pair["a"].name, pair["b"].name],
+        "meetings": pair["meetings"],
+        "commitments": pair["commitments"],
+    }
+
+
+RECORDS = {
+    "meetings": meeting_record,
+    "commitments": commitment_record,
+    "countries": country_record,
+    "leaders": leader_record,
+    "topics": topic_record,
+    "relations": relation_record,
+}
 COLUMNS = {
     "meetings": [
         "slug",
@@ -95,6 +151,20 @@ COLUMNS = {
         "meeting_date",
         "meeting_title",
     ],
+    "countries": ["code", "url", "name", "meetings"],
+    "leaders": [
+        "slug",
+        "url",
+        "name",
+        "native_name",
+        "title",
+        "country",
+        "took_office",
+        "left_office",
+        "meetings",
+    ],
+    "topics": ["slug", "url", "name", "commitments", "announced", "in_progress", "fulfilled", "lapsed"],
+    "relations": ["pair", "url", "countries", "names", "meetings", "commitments"],
 }
 
 
@@ -152,10 +222,12 @@ def etag(request):
     return quote_etag(hashlib.sha1("|".join(parts).encode(), usedforsecurity=False).hexdigest())
 
 
-def stream(name, fmt, queryset, request):
-    """A streamed download of every row of `queryset` as `fmt` (csv or json)."""
+def stream(name, fmt, rows, request):
+    """A streamed download of every row of `rows` (a queryset, read in chunks, or a list) as `fmt`."""
     to_record = RECORDS[name]
-    records = (to_record(row, request) for row in queryset.iterator(chunk_size=CHUNK_SIZE))
+    if hasattr(rows, "iterator"):
+        rows = rows.iterator(chunk_size=CHUNK_SIZE)
+    records = (to_record(row, request) for row in rows)
     chunks = _csv_rows(COLUMNS[name], records) if fmt == "csv" else _json_chunks(name, records)
     response = StreamingHttpResponse(chunks, content_type=FORMATS[fmt])
     response["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'

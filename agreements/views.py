@@ -133,6 +133,41 @@ def filter_key(name, filterset):
     )
 
 
+# Downloads ----------------------------------------------------------------------------------
+
+
+def export_format(request):
+    """`csv`, `json` or "" (the page) from the `format` parameter; any other value answers 400."""
+    export = exports.ExportForm(request.GET)
+    if not export.is_valid():
+        raise BadRequest("format must be csv or json.")
+    return export.cleaned_data["format"]
+
+
+def download(request, name, fmt, rows):
+    """The streamed download of `rows()`, with an ETag; 304 when the client's copy is current."""
+    validator = exports.etag(request)
+    unchanged = validator and get_conditional_response(request, etag=validator)
+    if unchanged:
+        return unchanged
+    response = exports.stream(name, fmt, rows(), request)
+    if validator:
+        response["ETag"] = validator
+    return response
+
+
+class DownloadMixin:
+    """A list without filters that is also a CSV or JSON download (`format=`) of `export_rows()`."""
+
+    export_name = ""
+
+    def get(self, request, *args, **kwargs):
+        fmt = export_format(request)
+        if fmt:
+            return download(request, self.export_name, fmt, self.export_rows)
+        return super().get(request, *args, **kwargs)
+
+
 # Lists with filters -------------------------------------------------------------------------
 
 
@@ -146,23 +181,13 @@ class FilteredListView(FilterView):
     export_name = ""
 
     def get(self, request, *args, **kwargs):
-        export = exports.ExportForm(request.GET)
-        if not export.is_valid():
-            raise BadRequest("format must be csv or json.")
+        fmt = export_format(request)
         self.filterset = self.get_filterset(self.get_filterset_class())
         valid = not self.filterset.is_bound or self.filterset.is_valid()
-        fmt = export.cleaned_data["format"]
         if fmt:
             if not valid:
                 raise BadRequest(self.filterset.form.errors.as_text())
-            validator = exports.etag(request)
-            unchanged = validator and get_conditional_response(request, etag=validator)
-            if unchanged:
-                return unchanged
-            response = exports.stream(self.export_name, fmt, self.filterset.qs, request)
-            if validator:
-                response["ETag"] = validator
-            return response
+            return download(request, self.export_name, fmt, lambda: self.filterset.qs)
         self.snapshot = Snapshot()
         self.object_list = self.filterset.qs if valid else self.filterset.queryset.none()
         facets = self.snapshot.get(
@@ -230,13 +255,16 @@ class CommitmentDetailView(DetailView):
         )
 
 
-class CountryListView(ListView):
+class CountryListView(DownloadMixin, ListView):
     template_name = "agreements/country_list.html"
     context_object_name = "countries"
+    export_name = "countries"
+
+    def export_rows(self):
+        return Country.objects.with_records().annotate(meeting_count=Count("meetings")).order_by("name")
 
     def get_queryset(self):
-        queryset = Country.objects.with_records().annotate(meeting_count=Count("meetings")).order_by("name")
-        return Snapshot().get("country-list", lambda: list(queryset))
+        return Snapshot().get("country-list", lambda: list(self.export_rows()))
 
 
 class CountryDetailView(DetailView):
@@ -279,17 +307,20 @@ class CountryDetailView(DetailView):
         )
 
 
-class LeaderListView(ListView):
+class LeaderListView(DownloadMixin, ListView):
     template_name = "agreements/leader_list.html"
     context_object_name = "leaders"
+    export_name = "leaders"
 
-    def get_queryset(self):
-        queryset = (
+    def export_rows(self):
+        return (
             Leader.objects.select_related("country")
             .annotate(meeting_count=Count("meetings"))
             .order_by("name")
         )
-        return Snapshot().get("leader-list", lambda: list(queryset))
+
+    def get_queryset(self):
+        return Snapshot().get("leader-list", lambda: list(self.export_rows()))
 
 
 class LeaderDetailView(DetailView):
@@ -309,20 +340,23 @@ class LeaderDetailView(DetailView):
         )
 
 
-class TopicListView(ListView):
+class TopicListView(DownloadMixin, ListView):
     template_name = "agreements/topic_list.html"
     context_object_name = "topics"
+    export_name = "topics"
 
-    def get_queryset(self):
+    def export_rows(self):
         counts = {
             status.value.replace("-", "_"): Count("commitments", filter=Q(commitments__status=status))
             for status in Status
         }
         # Meta.ordering does not apply to aggregate queries: order explicitly.
-        queryset = Topic.objects.annotate(commitment_count=Count("commitments"), **counts).order_by(
+        return Topic.objects.annotate(commitment_count=Count("commitments"), **counts).order_by(
             "position", "name"
         )
-        return Snapshot().get("topic-list", lambda: list(queryset))
+
+    def get_queryset(self):
+        return Snapshot().get("topic-list", lambda: list(self.export_rows()))
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(statuses=Status.choices, **kwargs)
@@ -359,8 +393,12 @@ class TopicDetailView(DetailView):
 # Pairs --------------------------------------------------------------------------------------
 
 
-class RelationListView(TemplateView):
+class RelationListView(DownloadMixin, TemplateView):
     template_name = "agreements/relation_list.html"
+    export_name = "relations"
+
+    def export_rows(self):
+        return pairs()
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(pairs=Snapshot().get("pairs", pairs), **kwargs)

@@ -82,3 +82,80 @@ def test_bad_format_is_a_bad_request_or_the_page(client, value):
 
 def test_invalid_filter_with_format_is_a_bad_request(client):
     assert client.get("/commitments/", {"format": "csv", "topic": "nope"}).status_code == 400
+
+
+# The lists without filters: countries, leaders, topics, pairs --------------------------------
+
+LISTS = {
+    "countries": ("/countries/", "countries", "code,url,name,meetings"),
+    "leaders": (
+        "/leaders/",
+        "leaders",
+        "slug,url,name,native_name,title,country,took_office,left_office,meetings",
+    ),
+    "topics": (
+        "/topics/",
+        "topics",
+        "slug,url,name,commitments,announced,in_progress,fulfilled,lapsed",
+    ),
+    "relations": ("/relations/", "pairs", "pair,url,countries,names,meetings,commitments"),
+}
+
+
+@pytest.mark.parametrize("name", LISTS)
+def test_every_list_downloads_its_rows_as_csv_and_json(client, seed, name):
+    url, context_name, header = LISTS[name]
+    page = client.get(url)
+    shown = list(page.context[context_name])
+    csv_download = client.get(url, {"format": "csv"})
+    assert csv_download["Content-Type"].startswith("text/csv")
+    assert f'filename="{name}.csv"' in csv_download["Content-Disposition"]
+    assert csv_download.has_header("ETag")
+    text = body(csv_download)
+    assert text.splitlines()[0] == header
+    assert len(list(csv.DictReader(io.StringIO(text)))) == len(shown) > 0
+    data = json.loads(body(client.get(url, {"format": "json"})))
+    assert data["list"] == name and len(data["results"]) == len(shown)
+    assert list(data["results"][0]) == header.split(",")
+    assert "download>CSV</a>" in page.content.decode() and "?format=json" in page.content.decode()
+
+
+def test_list_downloads_hold_the_page_values(client, seed):
+    japan = next(
+        row
+        for row in json.loads(body(client.get("/countries/", {"format": "json"})))["results"]
+        if row["code"] == "JP"
+    )
+    page_japan = next(c for c in client.get("/countries/").context["countries"] if c.code == "JP")
+    assert japan["meetings"] == page_japan.meeting_count and japan["url"].endswith("/countries/jp/")
+    pair = next(
+        row
+        for row in json.loads(body(client.get("/relations/", {"format": "json"})))["results"]
+        if row["pair"] == "it-jp"
+    )
+    assert pair["countries"] == ["IT", "JP"] and pair["url"].endswith("/relations/it-jp/")
+    space = next(
+        row
+        for row in json.loads(body(client.get("/topics/", {"format": "json"})))["results"]
+        if row["slug"] == "space"
+    )
+    assert (
+        space["commitments"]
+        == space["announced"] + space["in_progress"] + space["fulfilled"] + space["lapsed"]
+    )
+
+
+def test_list_downloads_neutralise_formulas(client, seed):
+    from agreements.models import Leader
+
+    Leader.objects.filter(slug="sanae-takaichi").update(title="=HYPERLINK(1)")
+    text = body(client.get("/leaders/", {"format": "csv"}))
+    assert "'=HYPERLINK(1)" in text and ",=HYPERLINK" not in text
+
+
+@pytest.mark.parametrize("url", [url for url, _name, _header in LISTS.values()])
+def test_list_download_answers_304_when_unchanged_and_400_to_a_bad_format(client, seed, url):
+    first = client.get(url, {"format": "csv"})
+    again = client.get(url, {"format": "csv"}, headers={"If-None-Match": first["ETag"]})
+    assert again.status_code == 304
+    assert client.get(url, {"format": "xml"}).status_code == 400

@@ -22,6 +22,10 @@ PAGES = {
     "/leaders/": 2,
     "/topics/": 2,
     "/relations/": 4,
+    "/countries/?format=csv": 2,  # with the ETag query
+    "/leaders/?format=json": 2,
+    "/topics/?format=csv": 2,
+    "/relations/?format=json": 4,
     "/relations/it-jp/": 14,
     "/relations/it-jp/feed/": 4,
     "/countries/jp/": 10,
