@@ -217,6 +217,20 @@ class Leader(Timestamped):
         return self.left_office is None
 
 
+def pair_counts(records, through, record, countries):
+    """(code_a, code_b, count) for each pair of countries linked to the same rows of `records`
+    through the many-to-many table `through`, codes in alphabetical order, commonest first."""
+    rows = (
+        through.objects.filter(**{f"{record}__in": records})
+        .annotate(other=F(f"{record}__{countries}__code"))
+        .filter(other__gt=F("country_id"))
+        .values_list("country_id", "other")
+        .annotate(count=Count(f"{record}_id"))
+        .order_by("-count", "country_id", "other")
+    )
+    return list(rows)
+
+
 class MeetingKind(models.TextChoices):
     OFFICIAL_VISIT = "official-visit", "Official visit"
     SUMMIT = "summit", "Summit"
@@ -250,16 +264,7 @@ class MeetingQuerySet(models.QuerySet):
 
     def pair_counts(self):
         """(code_a, code_b, number of meetings) for each pair that met, codes in alphabetical order."""
-        through = Meeting.countries.through
-        rows = (
-            through.objects.filter(meeting__in=self)
-            .annotate(other=F("meeting__countries__code"))
-            .filter(other__gt=F("country_id"))
-            .values_list("country_id", "other")
-            .annotate(meetings=Count("meeting_id"))
-            .order_by("-meetings", "country_id", "other")
-        )
-        return list(rows)
+        return pair_counts(self, Meeting.countries.through, "meeting", "countries")
 
 
 class Meeting(Timestamped):
@@ -384,16 +389,7 @@ class CommitmentQuerySet(models.QuerySet):
 
     def pair_counts(self):
         """(code_a, code_b, number of commitments) for each pair of parties, codes in alphabetical order."""
-        through = Commitment.parties.through
-        rows = (
-            through.objects.filter(commitment__in=self)
-            .annotate(other=F("commitment__parties__code"))
-            .filter(other__gt=F("country_id"))
-            .values_list("country_id", "other")
-            .annotate(commitments=Count("commitment_id"))
-            .order_by("-commitments", "country_id", "other")
-        )
-        return list(rows)
+        return pair_counts(self, Commitment.parties.through, "commitment", "parties")
 
 
 class Commitment(Timestamped):
