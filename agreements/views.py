@@ -193,7 +193,15 @@ class FilteredListView(FilterView):
         facets = self.snapshot.get(
             ("facets", *filter_key(self.export_name, self.filterset)), self.filterset.facets
         )
-        context = self.get_context_data(filter=self.filterset, object_list=self.object_list, facets=facets)
+        context = self.get_context_data(
+            filter=self.filterset,
+            object_list=self.object_list,
+            facets=facets,
+            item_name=self.item_name,
+            items_name=self.export_name,
+            list_url_name=f"agreements:{self.item_name}-list",
+            feed_url_name=f"agreements:{self.item_name}-feed",
+        )
         response = self.render_to_response(context)
         if not valid:
             response.status_code = 400
@@ -213,6 +221,7 @@ class MeetingListView(FilteredListView):
     filterset_class = MeetingFilter
     queryset = Meeting.objects.with_related()
     template_name = "agreements/meeting_list.html"
+    item_name = "meeting"
     export_name = "meetings"
 
 
@@ -220,6 +229,7 @@ class CommitmentListView(FilteredListView):
     filterset_class = CommitmentFilter
     queryset = Commitment.objects.with_related().order_by("-meeting__date", "id")
     template_name = "agreements/commitment_list.html"
+    item_name = "commitment"
     export_name = "commitments"
 
 
