@@ -289,11 +289,11 @@ class CommitmentForm(forms.ModelForm):
 class CommitmentAdmin(RecordAdmin):
     form = CommitmentForm
     list_display = ["summary", "meeting", "topic", "status", "target_date"]
-    list_filter = ["topic", "status", ("parties", admin.RelatedOnlyFieldListFilter), "meeting__date"]
+    list_filter = ["topic", "status", ("parties", admin.RelatedOnlyFieldListFilter), "meeting_date"]
     list_select_related = ["meeting", "topic"]
     search_fields = ["summary", "detail", "meeting__title", "level_from", "level_to"]
     autocomplete_fields = ["meeting", "parties"]
-    date_hierarchy = "meeting__date"
+    date_hierarchy = "meeting_date"
     readonly_fields = ["created_at", "updated_at"]
     inlines = [CommitmentCitationInline, StatusChangeInline]
 

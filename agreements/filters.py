@@ -128,12 +128,14 @@ class DayFilter(filters.DateFilter):
 
 
 class SortFilter(filters.OrderingFilter):
-    """Ordering by the chosen column, then by primary key, so pages never overlap."""
+    """Ordering by the chosen column, then by primary key in the same direction, so pages never
+    overlap and an index ending in the primary key serves both directions."""
 
     def filter(self, qs, value):
         qs = super().filter(qs, value)
         if value:
-            qs = qs.order_by(*qs.query.order_by, "pk")
+            first = str(qs.query.order_by[0])
+            qs = qs.order_by(*qs.query.order_by, "-pk" if first.startswith("-") else "pk")
         return qs
 
 
@@ -295,8 +297,8 @@ class CommitmentFilter(FacetMixin, filters.FilterSet):
         method="only_overdue",
         widget=forms.CheckboxInput,
     )
-    date_after = DayFilter(label="Agreed from", field_name="meeting__date", lookup_expr="gte")
-    date_before = DayFilter(label="Agreed until", field_name="meeting__date", lookup_expr="lte")
+    date_after = DayFilter(label="Agreed from", field_name="meeting_date", lookup_expr="gte")
+    date_before = DayFilter(label="Agreed until", field_name="meeting_date", lookup_expr="lte")
     q = filters.CharFilter(
         label="Words",
         field_name="summary",
@@ -307,14 +309,14 @@ class CommitmentFilter(FacetMixin, filters.FilterSet):
     sort = SortFilter(
         label="Sort by",
         fields=(
-            ("meeting__date", "date"),
+            ("meeting_date", "date"),
             ("topic__position", "topic"),
             ("status", "status"),
             ("target_date", "target"),
         ),
         # django-filter looks up an ascending label by model field, a descending one by "-parameter".
         field_labels={
-            "meeting__date": "Date agreed, oldest first",
+            "meeting_date": "Date agreed, oldest first",
             "-date": "Date agreed, newest first",
             "topic__position": "Topic",
             "status": "Status",
@@ -329,7 +331,7 @@ class CommitmentFilter(FacetMixin, filters.FilterSet):
         ("status", "Statuses", False, "status"),
         ("year", "Years", False, "year"),
     )
-    year_field = "meeting__date"
+    year_field = "meeting_date"
 
     class Meta:
         model = Commitment

@@ -395,6 +395,8 @@ class CommitmentQuerySet(models.QuerySet):
 class Commitment(Timestamped):
     """One thing agreed at a meeting."""
 
+    NEWEST_FIRST = ("-meeting_date", "-id")  # the lists' order; indexes end in (meeting_date, id)
+
     meeting = models.ForeignKey(Meeting, on_delete=models.PROTECT, related_name="commitments")
     topic = models.ForeignKey(Topic, on_delete=models.PROTECT, related_name="commitments")
     summary = models.CharField(max_length=300, help_text="One line, in our own words.")
@@ -414,13 +416,24 @@ class Commitment(Timestamped):
         "partnership level after", max_length=100, blank=True, help_text="Partnership upgrades only."
     )
     sources = models.ManyToManyField(Source, through="CommitmentCitation", related_name="commitments")
+    meeting_date = models.DateField(
+        "date agreed",
+        null=True,
+        editable=False,
+        help_text="The meeting's date, kept equal to it by database triggers (migration 0008), so "
+        "that lists of commitments filter and sort by date with an index of their own.",
+    )
 
     objects = CommitmentQuerySet.as_manager()
 
     class Meta:
         ordering = ["id"]
         indexes = [
-            models.Index(fields=["topic", "status"], name="commitment_topic_status_idx"),
+            models.Index(fields=["meeting_date", "id"], name="commitment_date_idx"),
+            models.Index(fields=["topic", "meeting_date", "id"], name="commitment_topic_date_idx"),
+            models.Index(
+                fields=["topic", "status", "meeting_date", "id"], name="commit_topic_status_date_idx"
+            ),
             models.Index(fields=["status", "topic"], name="commitment_status_topic_idx"),
             models.Index(fields=["target_date"], name="commitment_target_idx"),
         ]
@@ -448,6 +461,12 @@ class Commitment(Timestamped):
 
     def __str__(self):
         return self.summary
+
+    def save(self, *args, **kwargs):
+        # The database sets it too, whatever writes; this keeps the instance in step.
+        if self.meeting_id:
+            self.meeting_date = self.meeting.date
+        super().save(*args, **kwargs)
 
     def get_absolute_url(self):
         return reverse("agreements:commitment-detail", args=[self.pk])

@@ -3,8 +3,7 @@
 from types import SimpleNamespace
 
 from django.core.exceptions import BadRequest
-from django.db.models import Count, F, OrderBy, Prefetch, Q, Subquery, Window
-from django.db.models.functions import RowNumber
+from django.db.models import Count, Prefetch, Q, Subquery
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.utils.cache import get_conditional_response
@@ -100,24 +99,6 @@ def latest_per_group(queryset, field, values, length, order):
     if not values:
         return queryset.none()
     return queryset.filter(condition).order_by(*order)
-
-
-def ranked_per_group(queryset, field, values, length, order):
-    """The same as `latest_per_group` with a window function: one pass over the rows of all
-    groups, so it suits a few thousand rows (a pair's commitments), not a whole topic."""
-    if not values:
-        return queryset.none()
-    rank = Window(
-        RowNumber(),
-        partition_by=[F(field)],
-        order_by=[OrderBy(F(o.lstrip("-")), descending=o.startswith("-")) for o in order if o != field],
-    )
-    return (
-        queryset.filter(**{f"{field}__in": values})
-        .annotate(rank_in_group=rank)
-        .filter(rank_in_group__lte=length)
-        .order_by(*order)
-    )
 
 
 def filter_key(name, filterset):
@@ -227,7 +208,7 @@ class MeetingListView(FilteredListView):
 
 class CommitmentListView(FilteredListView):
     filterset_class = CommitmentFilter
-    queryset = Commitment.objects.with_related().order_by("-meeting__date", "id")
+    queryset = Commitment.objects.with_related().order_by(*Commitment.NEWEST_FIRST)
     template_name = "agreements/commitment_list.html"
     item_name = "commitment"
     export_name = "commitments"
@@ -385,7 +366,7 @@ class TopicDetailView(DetailView):
             lambda: dict(on_topic.order_by().values_list("status").annotate(count=Count("pk"))),
         )
         latest = latest_per_group(
-            on_topic.with_related(), "status", list(counts), PER_GROUP_LENGTH, ["-meeting__date", "id"]
+            on_topic.with_related(), "status", list(counts), PER_GROUP_LENGTH, Commitment.NEWEST_FIRST
         )
         by_status = {value: [] for value in counts}
         for commitment in latest:
@@ -441,22 +422,21 @@ class RelationDetailView(TemplateView):
                 "meeting_total": meetings.count(),
                 "cells": cells,
                 "topics": [topic for topic in Topic.objects.all() if any(t == topic.pk for t, _s in cells)],
-                "upgrades": list(upgrades.order_by("meeting__date", "id")),
+                "upgrades": list(upgrades.order_by("meeting_date", "id")),
             }
 
         counts = snapshot.get(("pair", a.code, b.code), summary)
         if not counts["meeting_total"] and not counts["cells"]:
             raise Http404("No records for this pair.")
         topics, upgrades = counts["topics"], counts["upgrades"]
-        latest = list(
-            ranked_per_group(
-                commitments.select_related("meeting", "topic"),
-                "topic",
-                [topic.pk for topic in topics],
-                PER_GROUP_LENGTH,
-                ["topic__position", "-meeting__date", "id"],
-            )
+        latest = latest_per_group(
+            commitments.select_related("meeting", "topic"),
+            "topic",
+            [topic.pk for topic in topics],
+            PER_GROUP_LENGTH,
+            Commitment.NEWEST_FIRST,
         )
+        latest = sorted(latest, key=lambda commitment: (commitment.topic.position, commitment.topic.name))
         slug = pair_slug(a.code, b.code)
 
         def timeline_meetings():

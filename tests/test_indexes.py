@@ -3,7 +3,7 @@
 import pytest
 from django.db import connection
 
-from agreements.models import Snapshot, Topic
+from agreements.models import Commitment, Snapshot, Topic
 
 from .factories import make_commitment
 
@@ -13,7 +13,9 @@ pytestmark = pytest.mark.django_db
 INDEXES = {
     "agreements_meeting": {"meeting_date_idx", "meeting_kind_date_idx"},
     "agreements_commitment": {
-        "commitment_topic_status_idx",
+        "commitment_date_idx",
+        "commitment_topic_date_idx",
+        "commit_topic_status_date_idx",
         "commitment_status_topic_idx",
         "commitment_target_idx",
     },
@@ -28,6 +30,16 @@ def test_indexes_the_benchmark_relies_on_exist(table, names):
     with connection.cursor() as cursor:
         constraints = connection.introspection.get_constraints(cursor, table)
     assert names <= {name for name, info in constraints.items() if info["index"]}
+
+
+def test_commitment_date_indexes_end_in_the_lists_order():
+    """Each index serves a filter (topic, status) and then the lists' order, newest first."""
+    with connection.cursor() as cursor:
+        indexes = connection.introspection.get_constraints(cursor, "agreements_commitment")
+    assert indexes["commitment_date_idx"]["columns"] == ["meeting_date", "id"]
+    assert indexes["commitment_topic_date_idx"]["columns"] == ["topic_id", "meeting_date", "id"]
+    assert indexes["commit_topic_status_date_idx"]["columns"] == ["topic_id", "status", "meeting_date", "id"]
+    assert Commitment.NEWEST_FIRST == ("-meeting_date", "-id")
 
 
 def test_many_to_many_indexes_lead_with_the_country():
