@@ -3,7 +3,10 @@
 from types import SimpleNamespace
 
 from django.core.exceptions import BadRequest
-from django.db.models import Count, Prefetch, Q, Subquery
+from django.db import connections
+from django.db.models import Count, F, OrderBy, Prefetch, Q, Window
+from django.db.models.expressions import RawSQL
+from django.db.models.functions import RowNumber
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.utils.cache import get_conditional_response
@@ -90,15 +93,34 @@ def pairs(meetings=None, commitments=None, limit=None):
 def latest_per_group(queryset, field, values, length, order):
     """The first `length` rows (in `order`) for each value of `field`: one query, whatever the groups.
 
-    Each group is a sliced subquery, so every group reads only its own first rows.
+    The rows' keys come from a UNION ALL of one sliced subquery per group, so each group reads
+    only its first rows from an index in `order` (an OR of subqueries, or a window function,
+    reads every row of every group). Django cannot put sliced queries in a union used as a
+    subquery on SQLite, so the union is written out from the subqueries' own SQL.
     """
-    condition = Q()
-    for value in values:
-        first = queryset.filter(**{field: value}).order_by(*order).values("pk")[:length]
-        condition |= Q(pk__in=Subquery(first))
     if not values:
         return queryset.none()
-    return queryset.filter(condition).order_by(*order)
+    connection = connections[queryset.db]
+    parts, params = [], []
+    for number, value in enumerate(values):
+        first = queryset.filter(**{field: value}).order_by(*order).values("pk")[:length]
+        sql, part_params = first.query.get_compiler(connection=connection).as_sql()
+        parts.append(f"SELECT * FROM ({sql}) AS group_{number}")
+        params.extend(part_params)
+    return queryset.model.objects.filter(pk__in=RawSQL(" UNION ALL ".join(parts), params)).order_by(*order)
+
+
+def ranked_per_group(queryset, field, values, length, order):
+    """The keys of the same rows as `latest_per_group`, from a window function: one pass over
+    the rows of all groups, so its cost follows the size of `queryset` (a pair's commitments,
+    read from the parties' index), not of each group in the whole table."""
+    rank = Window(
+        RowNumber(),
+        partition_by=[F(field)],
+        order_by=[OrderBy(F(o.lstrip("-")), descending=o.startswith("-")) for o in order],
+    )
+    ranked = queryset.filter(**{f"{field}__in": values}).annotate(rank_in_group=rank)
+    return list(ranked.filter(rank_in_group__lte=length).values_list("pk", flat=True))
 
 
 def filter_key(name, filterset):
@@ -170,7 +192,15 @@ class FilteredListView(FilterView):
                 raise BadRequest(self.filterset.form.errors.as_text())
             return download(request, self.export_name, fmt, lambda: self.filterset.qs)
         self.snapshot = Snapshot()
-        self.object_list = self.filterset.qs if valid else self.filterset.queryset.none()
+        self.filterset.use_cached_options(self.snapshot)
+        if valid:
+            self.filterset.use_date_order(
+                self.row_count,
+                lambda: self.snapshot.get(("count", self.export_name, ()), self.filterset.queryset.count),
+            )
+            self.object_list = self.filterset.qs
+        else:
+            self.object_list = self.filterset.queryset.none()
         facets = self.snapshot.get(
             ("facets", *filter_key(self.export_name, self.filterset)), self.filterset.facets
         )
@@ -188,13 +218,15 @@ class FilteredListView(FilterView):
             response.status_code = 400
         return response
 
-    def get_paginator(self, queryset, *args, **kwargs):
-        """A paginator whose row count is computed once per state of the record."""
-        paginator = super().get_paginator(queryset, *args, **kwargs)
-        if self.filterset.form.errors:
-            return paginator
+    def row_count(self):
+        """The number of rows the filters match, computed once per state of the record."""
         key = ("count", *filter_key(self.export_name, self.filterset))
-        paginator.count = self.snapshot.get(key, queryset.count)
+        return self.snapshot.get(key, self.filterset.qs.count)
+
+    def get_paginator(self, queryset, *args, **kwargs):
+        paginator = super().get_paginator(queryset, *args, **kwargs)
+        if not self.filterset.form.errors:
+            paginator.count = self.row_count()
         return paginator
 
 
@@ -366,8 +398,8 @@ class TopicDetailView(DetailView):
             lambda: dict(on_topic.order_by().values_list("status").annotate(count=Count("pk"))),
         )
         latest = latest_per_group(
-            on_topic.with_related(), "status", list(counts), PER_GROUP_LENGTH, Commitment.NEWEST_FIRST
-        )
+            on_topic, "status", list(counts), PER_GROUP_LENGTH, Commitment.NEWEST_FIRST
+        ).with_related()
         by_status = {value: [] for value in counts}
         for commitment in latest:
             by_status[commitment.status].append(commitment)
@@ -418,25 +450,27 @@ class RelationDetailView(TemplateView):
             cells = commitments.order_by().values_list("topic_id", "status").annotate(count=Count("pk"))
             cells = {(topic, status): count for topic, status, count in cells}
             upgrades = commitments.filter(topic=PARTNERSHIP_UPGRADE).select_related("meeting")
+            topics = [topic for topic in Topic.objects.all() if any(t == topic.pk for t, _s in cells)]
             return {
                 "meeting_total": meetings.count(),
                 "cells": cells,
-                "topics": [topic for topic in Topic.objects.all() if any(t == topic.pk for t, _s in cells)],
+                "topics": topics,
                 "upgrades": list(upgrades.order_by("meeting_date", "id")),
+                "latest": ranked_per_group(
+                    commitments,
+                    "topic",
+                    [topic.pk for topic in topics],
+                    PER_GROUP_LENGTH,
+                    Commitment.NEWEST_FIRST,
+                ),
             }
 
         counts = snapshot.get(("pair", a.code, b.code), summary)
         if not counts["meeting_total"] and not counts["cells"]:
             raise Http404("No records for this pair.")
         topics, upgrades = counts["topics"], counts["upgrades"]
-        latest = latest_per_group(
-            commitments.select_related("meeting", "topic"),
-            "topic",
-            [topic.pk for topic in topics],
-            PER_GROUP_LENGTH,
-            Commitment.NEWEST_FIRST,
-        )
-        latest = sorted(latest, key=lambda commitment: (commitment.topic.position, commitment.topic.name))
+        latest = Commitment.objects.filter(pk__in=counts["latest"]).select_related("meeting", "topic")
+        latest = latest.order_by("topic__position", "topic__name", *Commitment.NEWEST_FIRST)
         slug = pair_slug(a.code, b.code)
 
         def timeline_meetings():

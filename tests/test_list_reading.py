@@ -1,0 +1,133 @@
+"""How the lists read their rows at scale: the same rows and options whichever way they are read."""
+
+import datetime
+
+import pytest
+from django.http import QueryDict
+
+from agreements.filters import DateOrderMixin, MeetingFilter
+from agreements.models import Commitment, Meeting
+
+from .factories import make_commitment, make_leader, make_meeting
+
+pytestmark = pytest.mark.django_db
+
+
+def listed(client, url):
+    response = client.get(url)
+    assert response.status_code == 200
+    return [row.pk for row in response.context["object_list"]]
+
+
+def meetings_over_days(count, countries=("IT", "JP")):
+    return [
+        make_meeting(countries=countries, date=datetime.date(2020, 1, 1) + datetime.timedelta(days=n))
+        for n in range(count)
+    ]
+
+
+@pytest.mark.parametrize("sort", ["", "date", "-date"])
+def test_a_dense_pair_is_read_in_date_order_with_the_same_rows_as_the_joins(client, monkeypatch, sort):
+    pair = meetings_over_days(30)
+    meetings_over_days(3, countries=("FR", "DE"))
+    url = f"/meetings/?country=it&country=jp&sort={sort}&page=2"
+    switched = []
+    original = DateOrderMixin.use_date_order
+    monkeypatch.setattr(
+        DateOrderMixin,
+        "use_date_order",
+        lambda self, *args: switched.append(original(self, *args)) or switched[-1],
+    )
+    in_date_order = listed(client, url)
+    assert switched == [True]
+    monkeypatch.setattr(DateOrderMixin, "DENSE_SHARE", 0)
+    with_joins = listed(client, url + "&q=")
+    assert switched[-1] is False
+    assert in_date_order == with_joins and len(in_date_order) == len(pair) - 25
+
+
+def test_a_rare_pair_or_another_sort_keeps_the_joins():
+    meetings_over_days(200, countries=("FR", "DE"))
+    meetings_over_days(2)
+    base = Meeting.objects.all()
+    rare = MeetingFilter(QueryDict("country=it&country=jp"), queryset=base)
+    assert rare.is_valid() and not rare.use_date_order(lambda: 2, lambda: 202)
+    by_title = MeetingFilter(QueryDict("country=fr&country=de&sort=title"), queryset=base)
+    assert by_title.is_valid() and not by_title.use_date_order(lambda: 200, lambda: 202)
+    dense = MeetingFilter(QueryDict("country=fr&country=de"), queryset=base)
+    assert dense.is_valid() and dense.use_date_order(lambda: 200, lambda: 202)
+    assert "EXISTS" in str(dense.qs.query) and dense.qs.count() == 200
+
+
+def test_commitments_of_a_dense_pair_are_the_same_rows_either_way(client, monkeypatch):
+    for meeting in meetings_over_days(30):
+        make_commitment(meeting=meeting)
+    make_commitment(meeting=make_meeting(countries=("FR", "DE")))
+    url = "/commitments/?country=it&country=jp&topic=space"
+    in_date_order = listed(client, url)
+    monkeypatch.setattr(DateOrderMixin, "DENSE_SHARE", 0)
+    with_joins = listed(client, url + "&q=")
+    assert in_date_order == with_joins
+    expected = Commitment.objects.exclude(meeting__countries="FR").order_by(*Commitment.NEWEST_FIRST)
+    assert in_date_order == [c.pk for c in expected[:25]]
+
+
+def test_leader_options_are_escaped_and_the_chosen_one_selected(client):
+    leader = make_leader(name='<b>"Bold"</b> & Co', slug="bold-leader")
+    make_meeting(leaders=[leader])
+    page = client.get("/meetings/", {"leader": "bold-leader"}).content.decode()
+    assert (
+        '<option value="bold-leader" selected>&lt;b&gt;&quot;Bold&quot;&lt;/b&gt; &amp; Co</option>' in page
+    )
+    assert "<b>" not in page
+
+
+def test_new_leaders_and_countries_are_offered_at_once(client):
+    make_meeting()
+    assert "First Newcomer" not in client.get("/meetings/").content.decode()
+    newcomer = make_leader(name="First Newcomer", slug="first-newcomer")
+    page = client.get("/meetings/").content.decode()
+    assert '<option value="first-newcomer">First Newcomer</option>' in page
+    assert '<option value="fr">France</option>' not in page
+    make_meeting(countries=("FR", "JP"), leaders=[newcomer])
+    assert '<option value="fr">France</option>' in client.get("/commitments/").content.decode()
+
+
+def test_countries_offered_are_those_with_records_selected_as_given(client):
+    make_meeting()
+    page = client.get("/meetings/", {"country": ["jp", "it"]}).content.decode()
+    assert '<option value="it" selected>Italy</option>' in page
+    assert '<option value="jp" selected>Japan</option>' in page
+    assert 'name="country" multiple' in page or "multiple" in page.split('id="id_country"')[1].split(">")[0]
+
+
+def test_topic_page_shows_the_latest_ten_of_each_status_newest_first(client):
+    from agreements.views import PER_GROUP_LENGTH
+
+    made = {"announced": [], "fulfilled": []}
+    for n, meeting in enumerate(meetings_over_days(2 * PER_GROUP_LENGTH + 3)):
+        status = "announced" if n % 2 else "fulfilled"
+        made[status].append(make_commitment(meeting=meeting, status=status))
+    make_commitment(meeting=make_meeting(date=datetime.date(2030, 1, 1)), topic_id="energy")
+    groups = {group["status"]: group for group in client.get("/topics/space/").context["by_status"]}
+    for status, rows in made.items():
+        newest = sorted(rows, key=lambda c: (c.meeting_date, c.pk), reverse=True)[:PER_GROUP_LENGTH]
+        assert [c.pk for c in groups[status]["commitments"]] == [c.pk for c in newest]
+        assert groups[status]["count"] == len(rows)
+
+
+def test_pair_page_shows_the_latest_ten_of_each_topic_in_topic_order(client):
+    from agreements.models import Topic
+    from agreements.views import PER_GROUP_LENGTH
+
+    made = {"space": [], "energy": []}
+    for n, meeting in enumerate(meetings_over_days(PER_GROUP_LENGTH + 5)):
+        for topic in made:
+            made[topic].append(make_commitment(meeting=meeting, topic_id=topic, summary=f"{topic} {n}"))
+    make_commitment(meeting=make_meeting(countries=("IT", "FR"), date=datetime.date(2030, 1, 1)))
+    shown = list(client.get("/relations/it-jp/").context["commitments"])
+    order = sorted(made, key=lambda slug: (Topic.objects.get(slug=slug).position, slug))
+    expected = []
+    for topic in order:
+        expected += sorted(made[topic], key=lambda c: (c.meeting_date, c.pk), reverse=True)[:PER_GROUP_LENGTH]
+    assert [c.pk for c in shown] == [c.pk for c in expected]
