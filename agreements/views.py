@@ -123,6 +123,18 @@ def ranked_per_group(queryset, field, values, length, order):
     return list(ranked.filter(rank_in_group__lte=length).values_list("pk", flat=True))
 
 
+def first_keys(queryset, length):
+    """The primary keys of the first `length` rows of `queryset`, to keep in a cached summary:
+    finding a busy leader's or pair's latest meetings sorts thousands of rows, so it is done
+    once per state of the record and each page reads the rows by key (`by_keys`)."""
+    return list(queryset.values_list("pk", flat=True)[:length])
+
+
+def by_keys(queryset, keys):
+    """The rows of `queryset` with these primary keys, in the queryset's order."""
+    return queryset.filter(pk__in=keys)
+
+
 def filter_key(name, filterset):
     """A cache key for the filters of a list: its name and the values of its declared filters."""
     data = filterset.data
@@ -318,14 +330,16 @@ class CountryDetailView(DetailView):
                 ],
                 "meeting_total": Meeting.objects.involving(country).count(),
                 "commitment_total": Commitment.objects.between(country).count(),
+                "latest_meetings": first_keys(Meeting.objects.involving(country), 10),
             }
 
+        counts = Snapshot().get(("country", country.code), summary)
         return super().get_context_data(
             leaders=country.leaders.order_by("-took_office", "name"),
             groupings=country.groupings.all(),
-            meetings=Meeting.objects.involving(country).with_related()[:10],
+            meetings=by_keys(Meeting.objects.with_related(), counts.pop("latest_meetings")),
             code=country.code.lower(),
-            **Snapshot().get(("country", country.code), summary),
+            **counts,
             **kwargs,
         )
 
@@ -352,10 +366,15 @@ class LeaderDetailView(DetailView):
 
     def get_context_data(self, **kwargs):
         leader = self.object
-        meetings = leader.meetings.with_related()
+
+        def summary():
+            meetings = leader.meetings.all()
+            return {"total": meetings.count(), "latest": first_keys(meetings, DETAIL_LIST_LENGTH)}
+
+        counts = Snapshot().get(("leader-meetings", leader.pk), summary)
         return super().get_context_data(
-            meetings=meetings[:DETAIL_LIST_LENGTH],
-            meeting_total=Snapshot().get(("leader-meetings", leader.pk), meetings.count),
+            meetings=by_keys(Meeting.objects.with_related(), counts["latest"]),
+            meeting_total=counts["total"],
             other_terms=Leader.objects.filter(name=leader.name)
             .exclude(pk=leader.pk)
             .select_related("country"),
@@ -456,6 +475,7 @@ class RelationDetailView(TemplateView):
                 "cells": cells,
                 "topics": topics,
                 "upgrades": list(upgrades.order_by("meeting_date", "id")),
+                "latest_meetings": first_keys(meetings, DETAIL_LIST_LENGTH),
                 "latest": ranked_per_group(
                     commitments,
                     "topic",
@@ -469,7 +489,7 @@ class RelationDetailView(TemplateView):
         if not counts["meeting_total"] and not counts["cells"]:
             raise Http404("No records for this pair.")
         topics, upgrades = counts["topics"], counts["upgrades"]
-        latest = Commitment.objects.filter(pk__in=counts["latest"]).select_related("meeting", "topic")
+        latest = by_keys(Commitment.objects.select_related("meeting", "topic"), counts["latest"])
         latest = latest.order_by("topic__position", "topic__name", *Commitment.NEWEST_FIRST)
         slug = pair_slug(a.code, b.code)
 
@@ -483,14 +503,15 @@ class RelationDetailView(TemplateView):
             codes=[a.code.lower(), b.code.lower()],
             tie=DiplomaticTie.objects.between(a, b).select_related("source").first(),
             groupings=Grouping.objects.filter(members=a).filter(members=b),
-            meetings=meetings.with_related()[:DETAIL_LIST_LENGTH],
+            meetings=by_keys(Meeting.objects.with_related(), counts["latest_meetings"]),
             meeting_total=counts["meeting_total"],
             commitment_total=sum(counts["cells"].values()),
             timeline_meetings=timeline_meetings,
-            timeline_key=snapshot.token or "",
+            version=snapshot.token,
             commitments=latest,
             per_group=PER_GROUP_LENGTH,
             upgrades=upgrades,
+            recent_upgrades=upgrades[-PER_GROUP_LENGTH:],
             current_level=upgrades[-1].level_to if upgrades else "",
             matrix=status_matrix(topics, counts["cells"]),
             statuses=Status.choices,

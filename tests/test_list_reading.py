@@ -131,3 +131,35 @@ def test_pair_page_shows_the_latest_ten_of_each_topic_in_topic_order(client):
     for topic in order:
         expected += sorted(made[topic], key=lambda c: (c.meeting_date, c.pk), reverse=True)[:PER_GROUP_LENGTH]
     assert [c.pk for c in shown] == [c.pk for c in expected]
+
+
+def test_pair_page_lists_the_latest_partnership_levels_and_links_to_all(client):
+    from agreements.views import PER_GROUP_LENGTH
+
+    levels = [f"Level {n}" for n in range(PER_GROUP_LENGTH + 3)]
+    for n, meeting in enumerate(meetings_over_days(len(levels))):
+        make_commitment(
+            meeting=meeting,
+            topic_id="partnership-upgrade",
+            summary=f"Upgrade {n}",
+            level_from=levels[n - 1] if n else "",
+            level_to=levels[n],
+        )
+    page = client.get("/relations/it-jp/").content.decode()
+    listed_levels = page.split('<ol class="levels">')[1].split("</ol>")[0]
+    assert listed_levels.count("<li>") == PER_GROUP_LENGTH
+    assert levels[-1] in listed_levels and f">{levels[2]}<" not in listed_levels
+    assert f"The latest {PER_GROUP_LENGTH} of {len(levels)} upgrades" in page
+    assert f'topic=partnership-upgrade">All {len(levels)} partnership upgrades of the two</a>' in page
+    assert f"Relations today: <strong>{levels[-1]}</strong>" in page
+
+
+def test_pair_page_fragments_follow_every_write(client):
+    meeting = make_meeting()
+    make_commitment(meeting=meeting, summary="First pledge")
+    assert "First pledge" in client.get("/relations/it-jp/").content.decode()
+    make_commitment(meeting=meeting, summary="Second pledge")
+    page = client.get("/relations/it-jp/").content.decode()
+    assert "First pledge" in page and "Second pledge" in page
+    Commitment.objects.filter(summary="Second pledge").update(summary="Renamed pledge")
+    assert "Renamed pledge" in client.get("/relations/it-jp/").content.decode()
