@@ -10,7 +10,10 @@ a tab or a carriage return) are prefixed with an apostrophe.
 
 import csv
 import hashlib
+import itertools
 import json
+from collections import defaultdict
+from urllib.parse import quote
 
 from django import forms
 from django.db import connections
@@ -22,45 +25,117 @@ from django.utils.http import quote_etag
 FORMATS = {"csv": "text/csv; charset=utf-8", "json": "application/json"}
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 CHUNK_SIZE = 500
+KEY_MARKER = "987654321"  # stands for a record's key in a reversed URL; valid as a number and a slug
 
 
 class ExportForm(forms.Form):
     format = forms.ChoiceField(choices=[("", "page"), ("csv", "CSV"), ("json", "JSON")], required=False)
 
 
-def meeting_record(meeting, request):
+def detail_url(request, view_name, key):
+    """The absolute URL of a record's page, from one `reverse` per download, not one per row."""
+    templates = request.__dict__.setdefault("_detail_url_templates", {})
+    if view_name not in templates:
+        origin = request.build_absolute_uri("/")[:-1]
+        before, after = reverse(view_name, args=[KEY_MARKER]).split(KEY_MARKER)
+        templates[view_name] = (origin + before, after)
+    before, after = templates[view_name]
+    return f"{before}{quote(str(key), safe='')}{after}"
+
+
+# Meetings and commitments are read as plain values, a chunk at a time, each chunk's countries,
+# parties and leaders in one query per link: a download of thousands of rows builds no models.
+MEETING_VALUES = ("slug", "date", "end_date", "kind", "title", "summary", "city", "venue", "host_id")
+COMMITMENT_VALUES = (
+    *("pk", "summary", "detail", "topic_id", "status", "target_date", "target_precision"),
+    *("level_from", "level_to", "meeting__slug", "meeting_date", "meeting__title"),
+)
+
+
+def linked_values(queryset, key, links):
+    """Rows of `queryset` as dicts of `queryset`'s values, in chunks; `links` maps a new key to a
+    function giving (row key, value) pairs, in order, for a chunk's row keys."""
+    rows = queryset.iterator(chunk_size=CHUNK_SIZE)
+    while chunk := list(itertools.islice(rows, CHUNK_SIZE)):
+        keys = [row[key] for row in chunk]
+        for name, fetch in links.items():
+            found = defaultdict(list)
+            for row_key, value in fetch(keys):
+                found[row_key].append(value)
+            for row in chunk:
+                row[name] = found[row[key]]
+        yield from chunk
+
+
+def meeting_rows(queryset):
+    from .models import Meeting
+
+    countries = Meeting.countries.through.objects.order_by("country__name")
+    leaders = Meeting.leaders.through.objects.order_by("leader__name")
+    return linked_values(
+        queryset.values("pk", *MEETING_VALUES),
+        "pk",
+        {
+            "countries": lambda keys: countries.filter(meeting__in=keys).values_list(
+                "meeting_id", "country_id"
+            ),
+            "leaders": lambda keys: leaders.filter(meeting__in=keys).values_list(
+                "meeting_id", "leader__name"
+            ),
+        },
+    )
+
+
+def commitment_rows(queryset):
+    from .models import Commitment
+
+    parties = Commitment.parties.through.objects.order_by("country__name")
+    return linked_values(
+        queryset.values(*COMMITMENT_VALUES),
+        "pk",
+        {
+            "parties": lambda keys: parties.filter(commitment__in=keys).values_list(
+                "commitment_id", "country_id"
+            )
+        },
+    )
+
+
+def meeting_record(row, request):
     return {
-        "slug": meeting.slug,
-        "url": request.build_absolute_uri(meeting.get_absolute_url()),
-        "date": meeting.date.isoformat(),
-        "end_date": meeting.end_date.isoformat() if meeting.end_date else None,
-        "kind": meeting.kind,
-        "title": meeting.title,
-        "summary": meeting.summary,
-        "city": meeting.city,
-        "venue": meeting.venue,
-        "host": meeting.host_id,
-        "countries": [country.code for country in meeting.countries.all()],
-        "leaders": [leader.name for leader in meeting.leaders.all()],
+        "slug": row["slug"],
+        "url": detail_url(request, "agreements:meeting-detail", row["slug"]),
+        "date": row["date"].isoformat(),
+        "end_date": row["end_date"].isoformat() if row["end_date"] else None,
+        "kind": row["kind"],
+        "title": row["title"],
+        "summary": row["summary"],
+        "city": row["city"],
+        "venue": row["venue"],
+        "host": row["host_id"],
+        "countries": row["countries"],
+        "leaders": row["leaders"],
     }
 
 
-def commitment_record(commitment, request):
+def commitment_record(row, request):
+    from .models import Commitment
+
     return {
-        "id": commitment.pk,
-        "url": request.build_absolute_uri(commitment.get_absolute_url()),
-        "summary": commitment.summary,
-        "detail": commitment.detail,
-        "topic": commitment.topic_id,
-        "status": commitment.status,
-        "parties": [country.code for country in commitment.parties.all()],
-        "target": commitment.target_display or None,
-        "overdue": commitment.is_overdue(),
-        "level_from": commitment.level_from,
-        "level_to": commitment.level_to,
-        "meeting": commitment.meeting.slug,
-        "meeting_date": commitment.meeting.date.isoformat(),
-        "meeting_title": commitment.meeting.title,
+        "id": row["pk"],
+        "url": detail_url(request, "agreements:commitment-detail", row["pk"]),
+        "summary": row["summary"],
+        "detail": row["detail"],
+        "topic": row["topic_id"],
+        "status": row["status"],
+        "parties": row["parties"],
+        "target": Commitment.target_text(row["target_date"], row["target_precision"]) or None,
+        "overdue": Commitment.overdue(row["target_date"], row["status"]),
+        "level_from": row["level_from"],
+        "level_to": row["level_to"],
+        "meeting": row["meeting__slug"],
+        "meeting_date": row["meeting_date"].isoformat(),
+        "meeting_title": row["meeting__title"],
     }
 
 
@@ -120,6 +195,7 @@ RECORDS = {
     "topics": topic_record,
     "relations": relation_record,
 }
+ROW_READERS = {"meetings": meeting_rows, "commitments": commitment_rows}
 COLUMNS = {
     "meetings": [
         "slug",
@@ -225,7 +301,9 @@ def etag(request):
 def stream(name, fmt, rows, request):
     """A streamed download of every row of `rows` (a queryset, read in chunks, or a list) as `fmt`."""
     to_record = RECORDS[name]
-    if hasattr(rows, "iterator"):
+    if name in ROW_READERS:
+        rows = ROW_READERS[name](rows)
+    elif hasattr(rows, "iterator"):
         rows = rows.iterator(chunk_size=CHUNK_SIZE)
     records = (to_record(row, request) for row in rows)
     chunks = _csv_rows(COLUMNS[name], records) if fmt == "csv" else _json_chunks(name, records)

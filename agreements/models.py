@@ -482,15 +482,24 @@ class Commitment(Timestamped):
 
     @property
     def target_display(self):
-        if self.target_date is None:
-            return ""
-        if self.target_precision == TargetPrecision.YEAR:
-            return str(self.target_date.year)
-        return self.target_date.isoformat()
+        return self.target_text(self.target_date, self.target_precision)
 
     def is_overdue(self, today=None):
+        return self.overdue(self.target_date, self.status, today)
+
+    @staticmethod
+    def target_text(target_date, precision):
+        """A target as shown and exported: "2035" for a target year, else the day."""
+        if target_date is None:
+            return ""
+        if precision == TargetPrecision.YEAR:
+            return str(target_date.year)
+        return target_date.isoformat()
+
+    @staticmethod
+    def overdue(target_date, status, today=None):
         today = today or timezone.localdate()
-        return self.target_date is not None and self.target_date < today and self.status != Status.FULFILLED
+        return target_date is not None and target_date < today and status != Status.FULFILLED
 
     @staticmethod
     def parse_target(value):

@@ -105,6 +105,12 @@ if os.environ.get("DATABASE_REPLICA_URL"):
     )
     DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
     DATABASE_ROUTERS = ["diplomacy.routers.PrimaryReplicaRouter"]
+# Downloads read every row through a server-side cursor; PostgreSQL plans a cursor for its
+# first tenth of rows by default, which picks an index walk over the whole table.
+for database in DATABASES.values():
+    if database["ENGINE"] == "django.db.backends.postgresql":
+        options = database.setdefault("OPTIONS", {})
+        options["options"] = f"{options.get('options', '')} -c cursor_tuple_fraction=1".strip()
 
 # An optional shared cache (Redis) for several app servers; each process's memory otherwise.
 if os.environ.get("CACHE_URL"):
