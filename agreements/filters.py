@@ -14,7 +14,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Count, Exists, OuterRef
 from django.db.models.functions import ExtractYear
 from django.forms.utils import flatatt
-from django.utils.html import escape, format_html
+from django.utils.html import conditional_escape, escape, format_html
 from django.utils.safestring import mark_safe
 
 from .models import Commitment, Country, Leader, Meeting, MeetingKind, Status, Topic
@@ -34,15 +34,15 @@ class LongSelect(forms.Select):
     the same HTML, but hundreds of options (leaders, countries) take a millisecond, not forty."""
 
     def render(self, name, value, attrs=None, renderer=None):
-        selected = {str(item) for item in self.format_value(value)}
+        selected = {escape(item) for item in self.format_value(value)}
         final_attrs = self.build_attrs(self.attrs, {**(attrs or {}), "name": name})
         if self.allow_multiple_selected:
             final_attrs["multiple"] = True
         options = []
         for option_value, label in self.choices:
-            option_value = str(option_value)
+            option_value = conditional_escape(option_value)
             mark = " selected" if option_value in selected else ""
-            options.append(f'<option value="{escape(option_value)}"{mark}>{escape(label)}</option>')
+            options.append(f'<option value="{option_value}"{mark}>{conditional_escape(label)}</option>')
         return format_html("<select{}>{}</select>", flatatt(final_attrs), mark_safe("".join(options)))
 
 
@@ -195,6 +195,11 @@ def leader_options():
     return list(Leader.objects.values_list("slug", "name"))
 
 
+def escape_options(options):
+    """Options escaped once, to be cached: the widget writes escaped text as it is."""
+    return [(escape(value), escape(label)) for value, label in options]
+
+
 class CachedOptionsMixin:
     """Long option lists (countries, leaders) read once per state of the record, not per page."""
 
@@ -204,7 +209,8 @@ class CachedOptionsMixin:
         for name, options in self.option_lists.items():
             field = self.form.fields[name]
             empty = [("", field.empty_label)] if getattr(field, "empty_label", None) is not None else []
-            field.widget.choices = [*empty, *snapshot.get(("options", name), options)]
+            escaped = snapshot.get(("options", name), lambda options=options: escape_options(options()))
+            field.widget.choices = [*empty, *escaped]
 
 
 class DateOrderMixin:

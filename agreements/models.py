@@ -258,9 +258,7 @@ class MeetingQuerySet(models.QuerySet):
         """Meetings whose title, summary, place or leaders' names hold every word of `text`."""
         from .search import search
 
-        return search(
-            self, text, ["title", "summary", "city", "venue"], Meeting.leaders.through, leader_ref="pk"
-        )
+        return search(self, text)
 
     def pair_counts(self):
         """(code_a, code_b, number of meetings) for each pair that met, codes in alphabetical order."""
@@ -377,15 +375,7 @@ class CommitmentQuerySet(models.QuerySet):
         """Commitments whose summary, detail, meeting title, place or leaders' names hold every word."""
         from .search import search
 
-        fields = [
-            "summary",
-            "detail",
-            "meeting__title",
-            "meeting__summary",
-            "meeting__city",
-            "meeting__venue",
-        ]
-        return search(self, text, fields, Meeting.leaders.through, leader_ref="meeting_id")
+        return search(self, text)
 
     def pair_counts(self):
         """(code_a, code_b, number of commitments) for each pair of parties, codes in alphabetical order."""

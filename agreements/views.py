@@ -241,6 +241,19 @@ class FilteredListView(FilterView):
             paginator.count = self.row_count()
         return paginator
 
+    def paginate_queryset(self, queryset, page_size):
+        """The page's rows, found once per state of the record: their keys are cached with the
+        counts, and later requests read the rows by key, whatever the filters cost to apply."""
+        paginator, page, rows, is_paginated = super().paginate_queryset(queryset, page_size)
+        if self.filterset.form.errors:
+            return paginator, page, rows, is_paginated
+        sort = tuple(self.filterset.data.getlist("sort"))
+        key = ("page", *filter_key(self.export_name, self.filterset), sort, page.number)
+        keys = self.snapshot.get(key, lambda: list(rows.values_list("pk", flat=True)))
+        position = {pk: index for index, pk in enumerate(keys)}
+        page.object_list = sorted(self.get_queryset().filter(pk__in=keys), key=lambda row: position[row.pk])
+        return paginator, page, page.object_list, is_paginated
+
 
 class MeetingListView(FilteredListView):
     filterset_class = MeetingFilter
