@@ -17,7 +17,7 @@ from urllib.parse import quote
 
 from django import forms
 from django.db import connections
-from django.http import StreamingHttpResponse
+from django.http import HttpResponse, StreamingHttpResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import quote_etag
@@ -25,6 +25,7 @@ from django.utils.http import quote_etag
 FORMATS = {"csv": "text/csv; charset=utf-8", "json": "application/json"}
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 CHUNK_SIZE = 500
+KEPT_SIZE = 2_000_000  # characters: a download up to this size is kept in the cache whole
 KEY_MARKER = "987654321"  # stands for a record's key in a reversed URL; valid as a number and a slug
 
 
@@ -298,8 +299,30 @@ def etag(request):
     return quote_etag(hashlib.sha1("|".join(parts).encode(), usedforsecurity=False).hexdigest())
 
 
-def stream(name, fmt, rows, request):
-    """A streamed download of every row of `rows` (a queryset, read in chunks, or a list) as `fmt`."""
+def _kept(chunks, keep):
+    """Pass `chunks` through; once all have gone, give their text to `keep` if it is short enough."""
+    parts, size = [], 0
+    for chunk in chunks:
+        if parts is not None:
+            parts.append(chunk)
+            size += len(chunk)
+            if size > KEPT_SIZE:
+                parts = None
+        yield chunk
+    if parts is not None:
+        keep("".join(parts))
+
+
+def response(name, fmt, body):
+    """A download already made, whole."""
+    result = HttpResponse(body, content_type=FORMATS[fmt])
+    result["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
+    return result
+
+
+def stream(name, fmt, rows, request, keep=None):
+    """A streamed download of every row of `rows` (a queryset, read in chunks, or a list) as `fmt`;
+    `keep`, if given, receives the whole text of a download of up to KEPT_SIZE characters."""
     to_record = RECORDS[name]
     if name in ROW_READERS:
         rows = ROW_READERS[name](rows)
@@ -307,6 +330,8 @@ def stream(name, fmt, rows, request):
         rows = rows.iterator(chunk_size=CHUNK_SIZE)
     records = (to_record(row, request) for row in rows)
     chunks = _csv_rows(COLUMNS[name], records) if fmt == "csv" else _json_chunks(name, records)
+    if keep:
+        chunks = _kept(chunks, keep)
     response = StreamingHttpResponse(chunks, content_type=FORMATS[fmt])
     response["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
     return response

@@ -2,6 +2,7 @@
 
 from types import SimpleNamespace
 
+from django.core.cache import cache
 from django.core.exceptions import BadRequest
 from django.db import connections
 from django.db.models import Count, F, OrderBy, Prefetch, Q, Window
@@ -160,12 +161,21 @@ def export_format(request):
 
 
 def download(request, name, fmt, rows):
-    """The streamed download of `rows()`, with an ETag; 304 when the client's copy is current."""
+    """The streamed download of `rows()`, with an ETag; 304 when the client's copy is current.
+
+    A download of up to `exports.KEPT_SIZE` is kept in the cache under its ETag (which changes
+    with the record, the day and the URL), so asking again reads no rows."""
     validator = exports.etag(request)
     unchanged = validator and get_conditional_response(request, etag=validator)
     if unchanged:
         return unchanged
-    response = exports.stream(name, fmt, rows(), request)
+    kept_key = f"agreements:download:{validator}" if validator else None
+    body = cache.get(kept_key) if kept_key else None
+    if body is not None:
+        response = exports.response(name, fmt, body)
+    else:
+        keep = (lambda body: cache.set(kept_key, body, Snapshot.timeout)) if kept_key else None
+        response = exports.stream(name, fmt, rows(), request, keep=keep)
     if validator:
         response["ETag"] = validator
     return response

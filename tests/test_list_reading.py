@@ -163,3 +163,35 @@ def test_pair_page_fragments_follow_every_write(client):
     assert "First pledge" in page and "Second pledge" in page
     Commitment.objects.filter(summary="Second pledge").update(summary="Renamed pledge")
     assert "Renamed pledge" in client.get("/relations/it-jp/").content.decode()
+
+
+def body(response):
+    return b"".join(response.streaming_content) if response.streaming else response.content
+
+
+def test_a_repeated_download_is_read_from_the_cache_until_the_record_changes(
+    client, django_assert_num_queries
+):
+    make_commitment(summary="Kept pledge")
+    url = "/commitments/?format=csv&topic=space"
+    first = client.get(url)
+    assert first.streaming
+    first_body = body(first)
+    with django_assert_num_queries(2):  # the topic filter's check and the ETag's validator
+        again = client.get(url)
+    assert not again.streaming and again.content == first_body
+    assert again["ETag"] == first["ETag"] and again["Content-Type"] == first["Content-Type"]
+    assert again["Content-Disposition"] == 'attachment; filename="commitments.csv"'
+    make_commitment(summary="Later pledge")
+    changed = client.get(url)
+    assert changed.streaming and b"Later pledge" in body(changed)
+
+
+def test_a_large_download_is_not_kept(client, monkeypatch):
+    from agreements import exports
+
+    make_commitment(summary="Large pledge")
+    monkeypatch.setattr(exports, "KEPT_SIZE", 10)
+    url = "/commitments/?format=json"
+    assert client.get(url).streaming and b"Large pledge" in body(client.get(url))
+    assert client.get(url).streaming
