@@ -6,7 +6,8 @@
 # Serves the app (DEBUG off, plain HTTP on 127.0.0.1) with WEB_CONCURRENCY gunicorn workers
 # (default 4), then runs wrk (Debian package `wrk`, installed with apt-get when missing and
 # running as root) for SECONDS (default 20) per URL, 2 threads and 16 connections, against a
-# minimal Django view (the framework's ceiling, `/bench/ceiling/`) and the app's pages.
+# minimal Django view (the framework's ceiling, `/bench/ceiling/`) and the app's pages. With
+# CACHE_URL (a Redis URL) the workers share one cache, as several app servers would.
 # Every request stays on this machine; the server stops when the run ends.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -36,9 +37,9 @@ for _ in $(seq 1 100); do
     sleep 0.3
 done
 
-echo "gunicorn: $WORKERS workers; wrk: 2 threads, 16 connections, ${SECONDS_PER_URL}s per URL"
-for path in "/bench/ceiling/" "/" "/meetings/" "/meetings/?$PAIR" "/commitments/?topic=$TOPIC" \
-    "/relations/it-jp/"; do
+echo "gunicorn: $WORKERS workers; wrk: 2 threads, 16 connections, ${SECONDS_PER_URL}s per URL; cache: $([ -n "${CACHE_URL:-}" ] && echo "shared (CACHE_URL)" || echo "each worker's memory")"
+for path in "/bench/ceiling/" "/" "/meetings/" "/meetings/?$PAIR" "/meetings/?q=critical+minerals" \
+    "/commitments/?topic=$TOPIC" "/relations/it-jp/"; do
     url="http://127.0.0.1:$PORT$path"
     # Warm the page (and its cached aggregates) before measuring.
     curl -fsS "$url" >/dev/null
