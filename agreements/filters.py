@@ -206,11 +206,15 @@ class CachedOptionsMixin:
     option_lists = {}  # field name: function giving its (value, label) options in order
 
     def use_cached_options(self, snapshot):
+        """Give the long fields their cached options, read when the form is rendered."""
         for name, options in self.option_lists.items():
             field = self.form.fields[name]
             empty = [("", field.empty_label)] if getattr(field, "empty_label", None) is not None else []
-            escaped = snapshot.get(("options", name), lambda options=options: escape_options(options()))
-            field.widget.choices = [*empty, *escaped]
+
+            def choices(name=name, options=options, empty=empty):
+                return [*empty, *snapshot.get(("options", name), lambda: escape_options(options()))]
+
+            field.widget.choices = choices
 
 
 class DateOrderMixin:

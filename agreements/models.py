@@ -612,9 +612,11 @@ class Snapshot:
             cursor.execute(f"SELECT token FROM {DATA_VERSION_TABLE} ORDER BY id LIMIT 1")
             row = cursor.fetchone()
         self.token = row[0] if row else None
+        # What is overdue changes with the day, so cached values last a day at most.
+        self.version = f"{self.token}-{timezone.localdate():%Y%m%d}" if self.token else None
 
     def get(self, key, compute):
-        if not self.token:
+        if not self.version:
             return compute()
         digest = hashlib.sha1(repr(key).encode(), usedforsecurity=False).hexdigest()
-        return cache.get_or_set(f"agreements:{self.token}:{digest}", compute, self.timeout)
+        return cache.get_or_set(f"agreements:{self.version}:{digest}", compute, self.timeout)

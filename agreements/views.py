@@ -11,6 +11,7 @@ from django.db.models.functions import RowNumber
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.utils.cache import get_conditional_response
+from django.utils.functional import cached_property
 from django.views.generic import DetailView, ListView, TemplateView
 from django_filters.views import FilterView
 
@@ -136,6 +137,28 @@ def by_keys(queryset, keys):
     return queryset.filter(pk__in=keys)
 
 
+class RowsByKey:
+    """A page's rows in the order of `keys`, read from `queryset` when first used: not at all
+    when the page's HTML comes from the cache."""
+
+    def __init__(self, queryset, keys):
+        self.queryset, self.keys = queryset, keys
+
+    @cached_property
+    def rows(self):
+        position = {pk: index for index, pk in enumerate(self.keys)}
+        return sorted(self.queryset.filter(pk__in=self.keys), key=lambda row: position[row.pk])
+
+    def __iter__(self):
+        return iter(self.rows)
+
+    def __len__(self):
+        return len(self.keys)
+
+    def __getitem__(self, index):
+        return self.rows[index]
+
+
 def filter_key(name, filterset):
     """A cache key for the filters of a list: its name and the values of its declared filters."""
     data = filterset.data
@@ -232,6 +255,8 @@ class FilteredListView(FilterView):
             facets=facets,
             item_name=self.item_name,
             items_name=self.export_name,
+            version=self.snapshot.version,
+            cache_seconds=Snapshot.timeout if self.snapshot.version else 0,
             list_url_name=f"agreements:{self.item_name}-list",
             feed_url_name=f"agreements:{self.item_name}-feed",
         )
@@ -260,8 +285,7 @@ class FilteredListView(FilterView):
         sort = tuple(self.filterset.data.getlist("sort"))
         key = ("page", *filter_key(self.export_name, self.filterset), sort, page.number)
         keys = self.snapshot.get(key, lambda: list(rows.values_list("pk", flat=True)))
-        position = {pk: index for index, pk in enumerate(keys)}
-        page.object_list = sorted(self.get_queryset().filter(pk__in=keys), key=lambda row: position[row.pk])
+        page.object_list = RowsByKey(self.get_queryset(), keys)
         return paginator, page, page.object_list, is_paginated
 
 
@@ -530,7 +554,7 @@ class RelationDetailView(TemplateView):
             meeting_total=counts["meeting_total"],
             commitment_total=sum(counts["cells"].values()),
             timeline_meetings=timeline_meetings,
-            version=snapshot.token,
+            version=snapshot.version,
             commitments=latest,
             per_group=PER_GROUP_LENGTH,
             upgrades=upgrades,

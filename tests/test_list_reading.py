@@ -195,3 +195,19 @@ def test_a_large_download_is_not_kept(client, monkeypatch):
     url = "/commitments/?format=json"
     assert client.get(url).streaming and b"Large pledge" in body(client.get(url))
     assert client.get(url).streaming
+
+
+def test_cached_lists_follow_the_day_for_overdue_commitments(client, monkeypatch):
+    from django.utils import timezone
+
+    today = timezone.localdate()
+    make_commitment(
+        summary="Due tomorrow",
+        target_date=today + datetime.timedelta(days=1),
+        target_precision="day",
+    )
+    assert "Due tomorrow" not in client.get("/commitments/", {"overdue": "1"}).content.decode()
+    assert "overdue</span>" not in client.get("/commitments/").content.decode()
+    monkeypatch.setattr(timezone, "localdate", lambda *args: today + datetime.timedelta(days=2))
+    assert "Due tomorrow" in client.get("/commitments/", {"overdue": "1"}).content.decode()
+    assert "overdue</span>" in client.get("/commitments/").content.decode()

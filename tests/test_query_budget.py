@@ -115,7 +115,9 @@ def test_commitment_page_with_long_history(client, seed, django_assert_num_queri
 
 
 # Pages whose aggregates (counts, facets, pair lists) are cached until the next write run fewer
-# queries when nothing changed since the last request; url: number of queries then.
+# queries when nothing changed since the last request; url: number of queries then. A list page
+# then reads the data version and checks the values of its filters that name records (countries,
+# leaders, topics): its form, facets and rows are kept as HTML for that version.
 WARM = {
     "/": 4,
     "/countries/": 1,
@@ -126,21 +128,21 @@ WARM = {
     "/countries/jp/": 7,
     "/topics/space/": 4,
     "/leaders/sanae-takaichi/": 6,
-    "/meetings/": 4,
-    "/meetings/?country=jp&country=it": 5,
-    "/meetings/?leader=sanae-takaichi": 5,
-    "/meetings/?kind=official-visit": 4,
-    "/meetings/?date_after=2024-01-01&date_before=2026-12-31": 4,
-    "/meetings/?q=tokyo": 4,
-    "/meetings/?sort=title&page=1": 4,
-    "/commitments/": 4,
-    "/commitments/?topic=space&topic=energy": 5,
-    "/commitments/?status=announced": 4,
-    "/commitments/?country=jp&country=it": 5,
-    "/commitments/?overdue=1": 4,
-    "/commitments/?date_after=2023-01-01": 4,
-    "/commitments/?q=space": 4,
-    "/commitments/?sort=-target": 4,
+    "/meetings/": 1,
+    "/meetings/?country=jp&country=it": 2,
+    "/meetings/?leader=sanae-takaichi": 2,
+    "/meetings/?kind=official-visit": 1,
+    "/meetings/?date_after=2024-01-01&date_before=2026-12-31": 1,
+    "/meetings/?q=tokyo": 1,
+    "/meetings/?sort=title&page=1": 1,
+    "/commitments/": 1,
+    "/commitments/?topic=space&topic=energy": 2,
+    "/commitments/?status=announced": 1,
+    "/commitments/?country=jp&country=it": 2,
+    "/commitments/?overdue=1": 1,
+    "/commitments/?date_after=2023-01-01": 1,
+    "/commitments/?q=space": 1,
+    "/commitments/?sort=-target": 1,
 }
 
 
