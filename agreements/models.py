@@ -7,6 +7,8 @@ at is refused (PROTECT).
 
 import datetime
 import hashlib
+import operator
+from functools import reduce
 
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
@@ -217,14 +219,19 @@ class Leader(Timestamped):
         return self.left_office is None
 
 
-def pair_counts(records, through, record, countries):
+def pair_counts(records, through, record, countries, only=()):
     """(code_a, code_b, count) for each pair of countries linked to the same rows of `records`
-    through the many-to-many table `through`, codes in alphabetical order, commonest first."""
+    through the many-to-many table `through`, codes in alphabetical order, commonest first;
+    only the pairs `only` (code_a, code_b) if given, which reads only those countries' rows."""
     rows = (
         through.objects.filter(**{f"{record}__in": records})
         .annotate(other=F(f"{record}__{countries}__code"))
         .filter(other__gt=F("country_id"))
-        .values_list("country_id", "other")
+    )
+    if only:
+        rows = rows.filter(reduce(operator.or_, (Q(country_id=a, other=b) for a, b in only)))
+    rows = (
+        rows.values_list("country_id", "other")
         .annotate(count=Count(f"{record}_id"))
         .order_by("-count", "country_id", "other")
     )
@@ -377,9 +384,10 @@ class CommitmentQuerySet(models.QuerySet):
 
         return search(self, text)
 
-    def pair_counts(self):
-        """(code_a, code_b, number of commitments) for each pair of parties, codes in alphabetical order."""
-        return pair_counts(self, Commitment.parties.through, "commitment", "parties")
+    def pair_counts(self, only=()):
+        """(code_a, code_b, number of commitments) for each pair of parties (or those of `only`),
+        codes in alphabetical order."""
+        return pair_counts(self, Commitment.parties.through, "commitment", "parties", only)
 
 
 class Commitment(Timestamped):

@@ -77,7 +77,8 @@ def pairs(meetings=None, commitments=None, limit=None):
     met = meetings.pair_counts()
     if limit:
         met = met[:limit]
-    agreed = {(a, b): count for a, b, count in commitments.pair_counts()}
+    only = [(a, b) for a, b, _count in met] if limit else ()
+    agreed = {(a, b): count for a, b, count in commitments.pair_counts(only)}
     codes = {code for a, b, _count in met for code in (a, b)}
     names = {country.code: country for country in Country.objects.filter(code__in=codes)}
     return [
