@@ -1,6 +1,7 @@
 """Template helpers for the public pages: navigation, label links and server-drawn SVG charts."""
 
 import datetime
+from collections import Counter
 
 from django import template
 from django.urls import reverse
@@ -14,6 +15,11 @@ LEVEL_TOP, LEVEL_HEIGHT = 30, 40
 MEETING_Y = 116
 AXIS_Y = 154
 HEIGHT = 180
+BAR_HEIGHT = 34
+MAX_DOTS = 150  # more meetings than this are drawn as one bar a year, with its count
+MAX_TICKS = 16  # year labels on the axis, at most
+MAX_LEGEND_LEVELS = 6  # the latest partnership levels named in the legend
+TICK_STEPS = (1, 2, 5, 10, 20, 50, 100)
 LEVEL_FILLS = ["#d6e4f0", "#9dbfdd", "#5b92c4", "#2c6aa3", "#0b4a80"]
 LEVEL_INKS = ["#10283d", "#10283d", "#ffffff", "#ffffff", "#ffffff"]
 
@@ -54,9 +60,12 @@ def timeline_chart(meetings, upgrades, chart_id="timeline"):
         return {"empty": True}
     start = datetime.date(min(days).year, 1, 1)
     end = datetime.date(max(days).year, 12, 31)
+    span = end.year - start.year + 1
+    step = next((step for step in TICK_STEPS if span / step <= MAX_TICKS), TICK_STEPS[-1])
     years = [
         {"x": _x(datetime.date(year, 1, 1), start, end), "label": str(year)}
         for year in range(start.year, end.year + 1)
+        if year % step == 0 or step == 1
     ]
     levels = []
     for index, upgrade in enumerate(upgrades):
@@ -75,9 +84,13 @@ def timeline_chart(meetings, upgrades, chart_id="timeline"):
                 "text_x": x1 + 6,
                 "end_x": x2,
                 "fits": (x2 - x1) > 7.2 * len(upgrade.level_to) + 12,
+                "latest": index == len(upgrades) - 1,
             }
         )
-    points = []
+    points, bars = [], []
+    if len(meetings) > MAX_DOTS:
+        bars = year_bars(meetings, start, end)
+        meetings = []
     previous_x = None
     row = 0
     for meeting in sorted(meetings, key=lambda m: (m.date, m.slug)):
@@ -101,7 +114,10 @@ def timeline_chart(meetings, upgrades, chart_id="timeline"):
         "right_edge": WIDTH - RIGHT,
         "years": years,
         "levels": levels,
+        "legend_levels": levels[-MAX_LEGEND_LEVELS:],
+        "earlier_levels": max(len(levels) - MAX_LEGEND_LEVELS, 0),
         "points": points,
+        "bars": bars,
         "level_top": LEVEL_TOP,
         "level_height": LEVEL_HEIGHT,
         "level_text_y": LEVEL_TOP + LEVEL_HEIGHT / 2 + 5,
@@ -109,5 +125,27 @@ def timeline_chart(meetings, upgrades, chart_id="timeline"):
         "axis_y": AXIS_Y,
         "first": start.year,
         "last": end.year,
-        "meeting_count": len(points),
+        "meeting_count": len(points) + sum(bar["count"] for bar in bars),
     }
+
+
+def year_bars(meetings, start, end):
+    """One bar a year, its height the year's share of the busiest year's meetings."""
+    counts = Counter(meeting.date.year for meeting in meetings)
+    busiest = max(counts.values())
+    bars = []
+    for year, count in sorted(counts.items()):
+        x1 = _x(datetime.date(year, 1, 1), start, end)
+        x2 = _x(datetime.date(year + 1, 1, 1), start, end)
+        height = max(round(BAR_HEIGHT * count / busiest, 1), 2)
+        bars.append(
+            {
+                "x": x1,
+                "width": max(round(x2 - x1 - 1, 1), 1),
+                "y": round(MEETING_Y + 8 - height, 1),
+                "height": height,
+                "count": count,
+                "label": f"{year}: {count} meeting{'' if count == 1 else 's'}",
+            }
+        )
+    return bars
