@@ -129,13 +129,8 @@ def ranked_per_group(queryset, field, values, length, order):
 def first_keys(queryset, length):
     """The primary keys of the first `length` rows of `queryset`, to keep in a cached summary:
     finding a busy leader's or pair's latest meetings sorts thousands of rows, so it is done
-    once per state of the record and each page reads the rows by key (`by_keys`)."""
+    once per state of the record and each page reads the rows by key (`RowsByKey`)."""
     return list(queryset.values_list("pk", flat=True)[:length])
-
-
-def by_keys(queryset, keys):
-    """The rows of `queryset` with these primary keys, in the queryset's order."""
-    return queryset.filter(pk__in=keys)
 
 
 class RowsByKey:
@@ -385,7 +380,7 @@ class CountryDetailView(DetailView):
         return super().get_context_data(
             leaders=country.leaders.order_by("-took_office", "name"),
             groupings=country.groupings.all(),
-            meetings=by_keys(Meeting.objects.with_related(), counts.pop("latest_meetings")),
+            meetings=RowsByKey(Meeting.objects.with_related(), counts.pop("latest_meetings")),
             code=country.code.lower(),
             **counts,
             **kwargs,
@@ -421,7 +416,7 @@ class LeaderDetailView(DetailView):
 
         counts = Snapshot().get(("leader-meetings", leader.pk), summary)
         return super().get_context_data(
-            meetings=by_keys(Meeting.objects.with_related(), counts["latest"]),
+            meetings=RowsByKey(Meeting.objects.with_related(), counts["latest"]),
             meeting_total=counts["total"],
             other_terms=Leader.objects.filter(name=leader.name)
             .exclude(pk=leader.pk)
@@ -537,7 +532,7 @@ class RelationDetailView(TemplateView):
         if not counts["meeting_total"] and not counts["cells"]:
             raise Http404("No records for this pair.")
         topics, upgrades = counts["topics"], counts["upgrades"]
-        latest = by_keys(Commitment.objects.select_related("meeting", "topic"), counts["latest"])
+        latest = Commitment.objects.filter(pk__in=counts["latest"]).select_related("meeting", "topic")
         latest = latest.order_by("topic__position", "topic__name", *Commitment.NEWEST_FIRST)
         slug = pair_slug(a.code, b.code)
 
@@ -551,7 +546,7 @@ class RelationDetailView(TemplateView):
             codes=[a.code.lower(), b.code.lower()],
             tie=DiplomaticTie.objects.between(a, b).select_related("source").first(),
             groupings=Grouping.objects.filter(members=a).filter(members=b),
-            meetings=by_keys(Meeting.objects.with_related(), counts["latest_meetings"]),
+            meetings=RowsByKey(Meeting.objects.with_related(), counts["latest_meetings"]),
             meeting_total=counts["meeting_total"],
             commitment_total=sum(counts["cells"].values()),
             timeline_meetings=timeline_meetings,
