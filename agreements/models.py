@@ -16,6 +16,7 @@ from django.db import connections, models
 from django.db.models import Count, Exists, F, OuterRef, Q
 from django.db.models.functions import Length, Upper
 from django.db.models.lookups import Exact
+from django.http import QueryDict
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
@@ -584,6 +585,193 @@ class DiplomaticTie(models.Model):
 
     def natural_key(self):
         return (self.country_a_id, self.country_b_id)
+
+
+# Summaries -----------------------------------------------------------------------------------
+#
+# Counts that do not depend on a reader's filters, kept by database triggers (migration 0010) in
+# the same transaction as the write that changes them, whoever writes: the admin, an import, a
+# fixture, a shell. Pages read them instead of counting thousands of rows. Nobody edits them.
+
+
+class MeetingTally(models.Model):
+    """The number of meetings of each kind in each year."""
+
+    year = models.PositiveSmallIntegerField()
+    kind = models.CharField(max_length=20)
+    meetings = models.IntegerField()
+
+    class Meta:
+        ordering = ["-year", "kind"]
+        constraints = [models.UniqueConstraint(fields=["year", "kind"], name="meeting_tally_unique")]
+
+    def __str__(self):
+        return f"{self.year} {self.kind}: {self.meetings}"
+
+
+class CommitmentTally(models.Model):
+    """The number of commitments of each topic and status agreed in each year."""
+
+    year = models.PositiveSmallIntegerField()
+    topic = models.ForeignKey(Topic, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+")
+    status = models.CharField(max_length=20)
+    commitments = models.IntegerField()
+
+    class Meta:
+        ordering = ["-year", "topic", "status"]
+        constraints = [
+            models.UniqueConstraint(fields=["year", "topic", "status"], name="commitment_tally_unique")
+        ]
+
+    def __str__(self):
+        return f"{self.year} {self.topic_id} {self.status}: {self.commitments}"
+
+
+class CountryTally(models.Model):
+    """The number of meetings a country took part in and of commitments it is a party to."""
+
+    country = models.OneToOneField(
+        Country, on_delete=models.DO_NOTHING, db_constraint=False, primary_key=True, related_name="tally"
+    )
+    meetings = models.IntegerField()
+    commitments = models.IntegerField()
+
+    class Meta:
+        ordering = ["country"]
+
+    def __str__(self):
+        return f"{self.country_id}: {self.meetings} meetings, {self.commitments} commitments"
+
+
+class LeaderTally(models.Model):
+    """The number of meetings a leader took part in."""
+
+    leader = models.OneToOneField(
+        Leader, on_delete=models.DO_NOTHING, db_constraint=False, primary_key=True, related_name="tally"
+    )
+    meetings = models.IntegerField()
+
+    class Meta:
+        ordering = ["leader"]
+
+    def __str__(self):
+        return f"{self.leader_id}: {self.meetings} meetings"
+
+
+class PairTallyQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(Q(meetings__gt=0) | Q(commitments__gt=0))
+
+    def busiest_first(self):
+        return self.order_by("-meetings", "-commitments", "country_a", "country_b")
+
+
+class PairTally(models.Model):
+    """The number of meetings two countries both took part in and of commitments both are party to."""
+
+    country_a = models.ForeignKey(Country, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+")
+    country_b = models.ForeignKey(Country, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+")
+    meetings = models.IntegerField()
+    commitments = models.IntegerField()
+
+    objects = PairTallyQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["country_a", "country_b"]
+        constraints = [models.UniqueConstraint(fields=["country_a", "country_b"], name="pair_tally_unique")]
+        indexes = [models.Index(fields=["-meetings", "-commitments"], name="pair_tally_busiest_idx")]
+
+    def __str__(self):
+        return f"{self.country_a_id}-{self.country_b_id}: {self.meetings} meetings"
+
+    @property
+    def pair(self):
+        return Pair(self.country_a, self.country_b)
+
+
+class PairTopicTally(models.Model):
+    """The number of commitments of each topic and status to which two countries are both party."""
+
+    country_a = models.ForeignKey(Country, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+")
+    country_b = models.ForeignKey(Country, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+")
+    topic = models.ForeignKey(Topic, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+")
+    status = models.CharField(max_length=20)
+    commitments = models.IntegerField()
+
+    class Meta:
+        ordering = ["country_a", "country_b", "topic", "status"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["country_a", "country_b", "topic", "status"], name="pair_topic_tally_unique"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.country_a_id}-{self.country_b_id} {self.topic_id} {self.status}: {self.commitments}"
+
+
+# Pairs as values -----------------------------------------------------------------------------
+
+
+class Pair:
+    """Two countries, in the alphabetical order of their codes: the subject of a pair's page,
+    feed and filtered lists (`/relations/it-jp/`, `/meetings/?country=it&country=jp`)."""
+
+    def __init__(self, first, second):
+        self.a, self.b = sorted((first, second), key=lambda country: country.code)
+
+    def __eq__(self, other):
+        return isinstance(other, Pair) and (self.a.code, self.b.code) == (other.a.code, other.b.code)
+
+    def __hash__(self):
+        return hash((self.a.code, self.b.code))
+
+    def __str__(self):
+        return f"{self.a.name} – {self.b.name}"
+
+    @staticmethod
+    def slug_of(first_code, second_code):
+        """`it-jp`: two codes, lower case, in alphabetical order."""
+        return "-".join(sorted(code.lower() for code in (first_code, second_code)))
+
+    @property
+    def codes(self):
+        return [self.a.code.lower(), self.b.code.lower()]
+
+    @property
+    def slug(self):
+        return "-".join(self.codes)
+
+    def get_absolute_url(self):
+        return reverse("agreements:relation-detail", args=self.codes)
+
+    def feed_url(self):
+        return reverse("agreements:relation-feed", args=self.codes)
+
+    def _list_url(self, name, **filters):
+        query = QueryDict(mutable=True)
+        query.setlist("country", self.codes)
+        for parameter, value in filters.items():
+            query[parameter] = value
+        return f"{reverse(name)}?{query.urlencode()}"
+
+    def meetings_url(self, **filters):
+        return self._list_url("agreements:meeting-list", **filters)
+
+    def commitments_url(self, **filters):
+        return self._list_url("agreements:commitment-list", **filters)
+
+    def meetings(self):
+        return Meeting.objects.involving(self.a, self.b)
+
+    def commitments(self):
+        return Commitment.objects.between(self.a, self.b)
+
+    def tally(self):
+        return PairTally.objects.filter(country_a=self.a, country_b=self.b).first()
+
+    def topic_tallies(self):
+        return PairTopicTally.objects.filter(country_a=self.a, country_b=self.b, commitments__gt=0)
 
 
 # Cached aggregates ---------------------------------------------------------------------------
