@@ -10,7 +10,7 @@ from django.utils.feedgenerator import Atom1Feed
 
 from .filters import CommitmentFilter, MeetingFilter
 from .models import Commitment, Meeting
-from .views import pair_countries, pair_redirect, pair_slug
+from .views import pair_from_url
 
 FEED_LENGTH = 50
 
@@ -86,23 +86,23 @@ class RelationFeed(Feed):
     feed_type = Atom1Feed
 
     def __call__(self, request, *args, **kwargs):
-        moved = pair_redirect("agreements:relation-feed", kwargs["a"], kwargs["b"])
+        _pair, moved = pair_from_url("agreements:relation-feed", kwargs["a"], kwargs["b"])
         return moved or super().__call__(request, *args, **kwargs)
 
     def get_object(self, request, a, b):
-        a, b = pair_countries(a, b)
+        pair, _moved = pair_from_url("agreements:relation-feed", a, b)
         # The newest rows are read here so that a pair with no records is a 404, as its page is.
         # (The feed object serves every request: the rows go in the returned value, not on it.)
-        newest = self._newest(a, b)
+        newest = self._newest(pair)
         if not newest:
             raise Http404("No records for this pair.")
-        return SimpleNamespace(a=a, b=b, items=newest)
+        return SimpleNamespace(a=pair.a, b=pair.b, pair=pair, items=newest)
 
     def title(self, pair):
         return f"{pair.a.name} and {pair.b.name} · Bilateral agreements"
 
     def link(self, pair):
-        return reverse("agreements:relation-detail", args=pair_slug(pair.a.code, pair.b.code).split("-"))
+        return pair.pair.get_absolute_url()
 
     def subtitle(self, pair):
         return f"New meetings and commitments of {pair.a.name} and {pair.b.name}."
@@ -110,12 +110,10 @@ class RelationFeed(Feed):
     def items(self, pair):
         return pair.items
 
-    def _newest(self, *pair):
-        meetings = list(Meeting.objects.involving(*pair).order_by("-created_at", "-pk")[:FEED_LENGTH])
+    def _newest(self, pair):
+        meetings = list(pair.meetings().order_by("-created_at", "-pk")[:FEED_LENGTH])
         commitments = list(
-            Commitment.objects.between(*pair)
-            .select_related("meeting", "topic")
-            .order_by("-created_at", "-pk")[:FEED_LENGTH]
+            pair.commitments().select_related("meeting", "topic").order_by("-created_at", "-pk")[:FEED_LENGTH]
         )
         items = sorted(meetings + commitments, key=lambda item: item.created_at, reverse=True)
         return items[:FEED_LENGTH]

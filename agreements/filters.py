@@ -11,17 +11,36 @@ import re
 import django_filters as filters
 from django import forms
 from django.core.exceptions import ValidationError
-from django.db.models import Count, Exists, OuterRef
+from django.db.models import Count, Sum
 from django.db.models.functions import ExtractYear
 from django.forms.utils import flatatt
-from django.utils.html import conditional_escape, escape, format_html
+from django.utils.functional import cached_property
+from django.utils.html import escape, format_html
 from django.utils.safestring import mark_safe
 
-from .models import Commitment, Country, Leader, Meeting, MeetingKind, Status, Topic
+from .models import (
+    Commitment,
+    CommitmentTally,
+    Country,
+    CountryTally,
+    Leader,
+    LeaderTally,
+    Meeting,
+    MeetingKind,
+    MeetingTally,
+    PairTally,
+    PairTopicTally,
+    Status,
+    Topic,
+)
 
 SLUG = re.compile(r"[-a-zA-Z0-9_]{1,200}")
 COUNTRY_CODE = re.compile(r"[a-zA-Z]{2}")
 MAX_QUERY_LENGTH = 200
+MAX_COUNTRIES = 5  # country= values in one list; each is a join
+MAX_TOPICS = 10  # topic= values in one list
+COUNT_LIMIT = 10_000  # rows counted one by one; beyond it a list says "more than 10,000"
+FACET_LIMIT = 5_000  # rows a facet counts one by one; beyond it the facet is left out
 FIRST_DAY = datetime.date(1800, 1, 1)
 LAST_DAY = datetime.date(2200, 12, 31)
 
@@ -34,15 +53,14 @@ class LongSelect(forms.Select):
     the same HTML, but hundreds of options (leaders, countries) take a millisecond, not forty."""
 
     def render(self, name, value, attrs=None, renderer=None):
-        selected = {escape(item) for item in self.format_value(value)}
+        selected = {str(item) for item in self.format_value(value)}
         final_attrs = self.build_attrs(self.attrs, {**(attrs or {}), "name": name})
         if self.allow_multiple_selected:
             final_attrs["multiple"] = True
         options = []
         for option_value, label in self.choices:
-            option_value = conditional_escape(option_value)
-            mark = " selected" if option_value in selected else ""
-            options.append(f'<option value="{option_value}"{mark}>{conditional_escape(label)}</option>')
+            mark = " selected" if str(option_value) in selected else ""
+            options.append(f'<option value="{escape(option_value)}"{mark}>{escape(label)}</option>')
         return format_html("<select{}>{}</select>", flatatt(final_attrs), mark_safe("".join(options)))
 
 
@@ -63,6 +81,10 @@ class CountryCodesField(forms.ModelMultipleChoiceField):
     widget = LongSelectMultiple
 
     def _check_values(self, value):
+        if len(value) > MAX_COUNTRIES:
+            raise ValidationError(
+                "Give at most %(limit)d countries.", code="too_many", params={"limit": MAX_COUNTRIES}
+            )
         codes = []
         for item in value:
             if not isinstance(item, str) or not COUNTRY_CODE.fullmatch(item):
@@ -109,6 +131,10 @@ class SlugChoiceField(forms.ModelChoiceField):
 
 class SlugMultipleChoiceField(forms.ModelMultipleChoiceField):
     def _check_values(self, value):
+        if len(value) > MAX_TOPICS:
+            raise ValidationError(
+                "Give at most %(limit)d topics.", code="too_many", params={"limit": MAX_TOPICS}
+            )
         for item in value:
             if not isinstance(item, str) or not SLUG.fullmatch(item):
                 raise ValidationError(
@@ -137,23 +163,12 @@ class DayField(forms.DateField):
 
 
 class CountriesFilter(filters.ModelMultipleChoiceFilter):
-    """All the given countries take part: a join per country, or, when the filterset reads its
-    rows in date order (`DateOrderMixin`), an EXISTS test per country on each row."""
+    """All the given countries take part (at most MAX_COUNTRIES): one join per country."""
 
     field_class = CountryCodesField
 
     def is_noop(self, qs, value):
         return False
-
-    def filter(self, qs, value):
-        if not value or not self.parent.read_in_date_order:
-            return super().filter(qs, value)
-        field = qs.model._meta.get_field(self.field_name)
-        links = field.remote_field.through.objects
-        for country in value:
-            link = {field.m2m_field_name(): OuterRef("pk"), field.m2m_reverse_field_name(): country}
-            qs = qs.filter(Exists(links.filter(**link)))
-        return qs
 
 
 class TopicsFilter(filters.ModelMultipleChoiceFilter):
@@ -192,134 +207,176 @@ def country_options():
 
 
 def leader_options():
-    return list(Leader.objects.values_list("slug", "name"))
+    return [("", "Any leader"), *Leader.objects.values_list("slug", "name")]
 
 
-def escape_options(options):
-    """Options escaped once, to be cached: the widget writes escaped text as it is."""
-    return [(escape(value), escape(label)) for value, label in options]
+def bounded_count(queryset, limit):
+    """(number of rows, exact): rows counted up to `limit`, so a count never reads more."""
+    found = queryset.order_by()[: limit + 1].count()
+    return min(found, limit), found <= limit
 
 
-class CachedOptionsMixin:
-    """Long option lists (countries, leaders) read once per state of the record, not per page."""
+def whole_years(after, before):
+    """The years a date range covers when it runs from a 1 January to a 31 December (either end
+    may be open), as (first, last) with None for an open end; None when it cuts a year."""
+    if after and (after.month, after.day) != (1, 1):
+        return None
+    if before and (before.month, before.day) != (12, 31):
+        return None
+    return (after.year if after else None, before.year if before else None)
 
-    option_lists = {}  # field name: function giving its (value, label) options in order
 
-    def use_cached_options(self, snapshot):
-        """Give the long fields their cached options, read when the form is rendered."""
+class ListFilterSet(filters.FilterSet):
+    """A list's filters, with its count and facets read from the summaries (`*Tally` models)
+    when the filters allow, else counted up to a bound: no request counts more than
+    COUNT_LIMIT rows, and a facet that would count more than FACET_LIMIT is left out."""
+
+    facet_specs = ()  # (parameter, label, repeatable, field of the rows and of the tally)
+    option_lists = {}  # field: function giving its options, read when the form is rendered
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
         for name, options in self.option_lists.items():
-            field = self.form.fields[name]
-            empty = [("", field.empty_label)] if getattr(field, "empty_label", None) is not None else []
+            self.form.fields[name].widget.choices = options
 
-            def choices(name=name, options=options, empty=empty):
-                return [*empty, *snapshot.get(("options", name), lambda: escape_options(options()))]
+    def active(self, values):
+        """The parameters with a value among `values` (cleaned data), but the sort order."""
+        return {
+            name for name, value in values.items() if value not in (None, "", [], False) and name != "sort"
+        }
 
-            field.widget.choices = choices
+    def tally(self, values):
+        """(summary rows, count field) that hold the count of the rows `values` select, or None."""
+        return None
 
+    def year_range(self, values):
+        return whole_years(values.get("date_after"), values.get("date_before"))
 
-class DateOrderMixin:
-    """Lets the list read a common pair's rows in date order, from the date index.
+    @staticmethod
+    def by_years(rows, years):
+        first, last = years
+        if first is not None:
+            rows = rows.filter(year__gte=first)
+        if last is not None:
+            rows = rows.filter(year__lte=last)
+        return rows
 
-    For "all these countries take part" the planner starts from the rarest country's links
-    and sorts what it finds; SQLite cannot tell a busy country from a rare one, so for the
-    busiest pairs it sorts thousands of rows to show 25. When the filters match at least one
-    row in DENSE_SHARE, reading the rows newest first and testing each for the countries
-    finds a page after a few hundred rows; for rarer filters the joins stay.
-    """
+    @cached_property
+    def values(self):
+        return self.form.cleaned_data
 
-    DENSE_SHARE = 50
-    read_in_date_order = False
+    def count(self):
+        """(number of rows, exact)."""
+        summary = self.tally(self.values)
+        if summary:
+            rows, field = summary
+            return rows.aggregate(total=Sum(field))["total"] or 0, True
+        return bounded_count(self.qs, COUNT_LIMIT)
 
-    def use_date_order(self, count, total):
-        """Read in date order if the list has countries, is sorted by date and `count()` of
-        `total()` rows is dense enough; True if it does."""
-        by_date = self.data.get("sort", "") in ("", "date", "-date")
-        if not (by_date and self.data.getlist("country") and count() * self.DENSE_SHARE >= total()):
-            return False
-        self.read_in_date_order = True
-        if hasattr(self, "_qs"):
-            del self._qs
-        return True
-
-
-class FacetMixin:
-    """Facet counts beside the list, each value with the query that adds or removes it.
-
-    A facet's counts are those of the current filters without the facet's own parameter,
-    so each count is what choosing that value gives (or adds, for a repeatable one).
-    """
-
-    facet_specs = ()  # (parameter, label, repeatable, field for values() or "year")
-
-    def facets(self):
-        if self.is_bound and not self.is_valid():
-            return []
+    def facets(self, count):
+        """The facets beside a list of `count` rows (exact or not): each value with its count and
+        the query that adds or removes it; a facet too costly to count says so instead."""
         result = []
         for parameter, label, repeatable, field in self.facet_specs:
-            if field == "year":
-                result.append(self.year_facet(label))
-                continue
-            data = self.data.copy()
-            data.pop(parameter, None)
-            data.pop("page", None)
-            others = type(self)(data, queryset=self.queryset)
-            others.is_valid()
-            selected = self.data.getlist(parameter)
-            rows = others.qs.order_by().values(field).annotate(count=Count("pk")).order_by(field)
-            labels = self.facet_labels(parameter)
-            items = []
-            counts = {row[field]: row["count"] for row in rows}
-            for value, name in labels:
-                count = counts.get(value, 0)
-                is_selected = value in selected
-                if not count and not is_selected:
-                    continue
-                if repeatable:
-                    values = [v for v in selected if v != value] if is_selected else [*selected, value]
-                else:
-                    values = None if is_selected else value
-                items.append(
-                    {"value": value, "label": name, "count": count, "selected": is_selected, "query": values}
+            values = dict(self.values)
+            if parameter != "year":
+                values[parameter] = [] if repeatable else ""
+            counts = self.facet_counts(values, parameter, field, count)
+            facet = {"parameter": parameter, "label": label, "items": [], "omitted": counts is None}
+            if counts is not None:
+                items = (
+                    self.year_items(counts)
+                    if parameter == "year"
+                    else self.items(parameter, repeatable, counts)
                 )
-            result.append({"parameter": parameter, "label": label, "items": items})
+                facet["items"] = items
+            result.append(facet)
         return result
 
-    def year_facet(self, label):
-        years = (
-            self.qs.order_by()
-            .annotate(year=ExtractYear(self.year_field))
-            .values("year")
-            .annotate(count=Count("pk"))
-            .order_by("-year")
-        )
-        after = self.data.get("date_after", "")
-        before = self.data.get("date_before", "")
+    def facet_counts(self, values, parameter, field, count):
+        summary = self.tally(values)
+        if summary and any(f.attname == field for f in summary[0].model._meta.concrete_fields):
+            rows, total = summary
+            found = rows.order_by().values_list(field).annotate(n=Sum(total)).values_list(field, "n")
+            return {value: n for value, n in found if n}
+        if parameter == "year":
+            rows, (size, exact) = self.qs, count
+        else:
+            others = type(self)(self.data, queryset=self.queryset)
+            others.form.is_valid()
+            for name in self.facet_params(parameter):
+                others.form.cleaned_data[name] = values[name]
+            rows = others.filter_queryset(self.queryset.all())
+            size, exact = bounded_count(rows, FACET_LIMIT)
+        if not exact or size > FACET_LIMIT:
+            return None
+        if parameter == "year":
+            rows = rows.annotate(year=ExtractYear(self.year_field))
+        found = rows.order_by().values_list(field).annotate(n=Count("pk")).values_list(field, "n")
+        return dict(found)
+
+    def facet_params(self, parameter):
+        return [parameter]
+
+    def items(self, parameter, repeatable, counts):
+        selected = self.data.getlist(parameter)
         items = []
-        for row in years:
-            first, last = f"{row['year']}-01-01", f"{row['year']}-12-31"
+        for value, name in self.facet_labels(parameter):
+            is_selected = value in selected
+            if not counts.get(value) and not is_selected:
+                continue
+            if repeatable:
+                query = [v for v in selected if v != value] if is_selected else [*selected, value]
+            else:
+                query = None if is_selected else value
+            items.append(
+                {
+                    "value": value,
+                    "label": name,
+                    "count": counts.get(value, 0),
+                    "selected": is_selected,
+                    "query": query,
+                }
+            )
+        return items
+
+    def year_items(self, counts):
+        after, before = self.data.get("date_after", ""), self.data.get("date_before", "")
+        items = []
+        for year in sorted(counts, reverse=True):
+            first, last = f"{year:04d}-01-01", f"{year:04d}-12-31"
             is_selected = (after, before) == (first, last)
             items.append(
                 {
-                    "value": str(row["year"]),
-                    "label": str(row["year"]),
-                    "count": row["count"],
+                    "value": str(year),
+                    "label": str(year),
+                    "count": counts[year],
                     "selected": is_selected,
                     "after": None if is_selected else first,
                     "before": None if is_selected else last,
                 }
             )
-        return {"parameter": "year", "label": label, "items": items}
+        return items
+
+    def cache_key(self):
+        """The declared parameters' values as given, or None when the request holds anything
+        else (then the page is not kept: an unknown parameter never makes a cache entry)."""
+        declared = {*self.filters, "page"}
+        if not set(self.data) <= declared:
+            return None
+        return tuple(sorted((name, tuple(self.data.getlist(name))) for name in self.data))
 
 
-class MeetingFilter(DateOrderMixin, CachedOptionsMixin, FacetMixin, filters.FilterSet):
+class MeetingFilter(ListFilterSet):
     country = CountriesFilter(
         label="Countries (all take part)",
         field_name="countries",
         lookup_expr="exact",
-        queryset=Country.objects.with_records().only("code", "name"),
+        queryset=Country.objects.only("code", "name"),
         to_field_name="code",
         conjoined=True,
         distinct=False,
+        widget=LongSelectMultiple,
     )
     leader = LeaderFilter(
         label="Leader",
@@ -360,11 +417,27 @@ class MeetingFilter(DateOrderMixin, CachedOptionsMixin, FacetMixin, filters.Filt
         model = Meeting
         fields = []
 
+    def tally(self, values):
+        active = self.active(values)
+        countries = values.get("country") or []
+        if active == {"country"} and len(countries) == 2:
+            a, b = sorted(country.code for country in countries)
+            return PairTally.objects.filter(country_a=a, country_b=b), "meetings"
+        if active == {"country"} and len(countries) == 1:
+            return CountryTally.objects.filter(country=countries[0]), "meetings"
+        if active == {"leader"}:
+            return LeaderTally.objects.filter(leader=values["leader"]), "meetings"
+        years = self.year_range(values)
+        if active <= {"kind", "date_after", "date_before"} and years:
+            rows = self.by_years(MeetingTally.objects.all(), years)
+            return (rows.filter(kind=values["kind"]) if values.get("kind") else rows), "meetings"
+        return None
+
     def facet_labels(self, parameter):
         return MeetingKind.choices
 
 
-class CommitmentFilter(DateOrderMixin, CachedOptionsMixin, FacetMixin, filters.FilterSet):
+class CommitmentFilter(ListFilterSet):
     topic = TopicsFilter(
         label="Topics (any of)",
         field_name="topic",
@@ -385,10 +458,11 @@ class CommitmentFilter(DateOrderMixin, CachedOptionsMixin, FacetMixin, filters.F
         label="Parties (all of)",
         field_name="parties",
         lookup_expr="exact",
-        queryset=Country.objects.with_records().only("code", "name"),
+        queryset=Country.objects.only("code", "name"),
         to_field_name="code",
         conjoined=True,
         distinct=False,
+        widget=LongSelectMultiple,
     )
     overdue = filters.BooleanFilter(
         label="Overdue only",
@@ -440,6 +514,28 @@ class CommitmentFilter(DateOrderMixin, CachedOptionsMixin, FacetMixin, filters.F
 
     def only_overdue(self, queryset, name, value):
         return queryset.overdue() if value else queryset
+
+    def tally(self, values):
+        active = self.active(values)
+        countries = values.get("country") or []
+        topics, status = values.get("topic") or [], values.get("status")
+        if "country" in active:
+            if len(countries) == 1 and active == {"country"}:
+                return CountryTally.objects.filter(country=countries[0]), "commitments"
+            if len(countries) != 2 or not active <= {"country", "topic", "status"}:
+                return None
+            a, b = sorted(country.code for country in countries)
+            rows = PairTopicTally.objects.filter(country_a=a, country_b=b)
+        else:
+            years = self.year_range(values)
+            if not (active <= {"topic", "status", "date_after", "date_before"} and years):
+                return None
+            rows = self.by_years(CommitmentTally.objects.all(), years)
+        if topics:
+            rows = rows.filter(topic__in=topics)
+        if status:
+            rows = rows.filter(status=status)
+        return rows, "commitments"
 
     def facet_labels(self, parameter):
         if parameter == "topic":

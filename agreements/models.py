@@ -6,14 +6,10 @@ at is refused (PROTECT).
 """
 
 import datetime
-import hashlib
-import operator
-from functools import reduce
 
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.db import connections, models
-from django.db.models import Count, Exists, F, OuterRef, Q
+from django.db import models
+from django.db.models import Exists, F, OuterRef, Q
 from django.db.models.functions import Length, Upper
 from django.db.models.lookups import Exact
 from django.http import QueryDict
@@ -220,25 +216,6 @@ class Leader(Timestamped):
         return self.left_office is None
 
 
-def pair_counts(records, through, record, countries, only=()):
-    """(code_a, code_b, count) for each pair of countries linked to the same rows of `records`
-    through the many-to-many table `through`, codes in alphabetical order, commonest first;
-    only the pairs `only` (code_a, code_b) if given, which reads only those countries' rows."""
-    rows = (
-        through.objects.filter(**{f"{record}__in": records})
-        .annotate(other=F(f"{record}__{countries}__code"))
-        .filter(other__gt=F("country_id"))
-    )
-    if only:
-        rows = rows.filter(reduce(operator.or_, (Q(country_id=a, other=b) for a, b in only)))
-    rows = (
-        rows.values_list("country_id", "other")
-        .annotate(count=Count(f"{record}_id"))
-        .order_by("-count", "country_id", "other")
-    )
-    return list(rows)
-
-
 class MeetingKind(models.TextChoices):
     OFFICIAL_VISIT = "official-visit", "Official visit"
     SUMMIT = "summit", "Summit"
@@ -267,10 +244,6 @@ class MeetingQuerySet(models.QuerySet):
         from .search import search
 
         return search(self, text)
-
-    def pair_counts(self):
-        """(code_a, code_b, number of meetings) for each pair that met, codes in alphabetical order."""
-        return pair_counts(self, Meeting.countries.through, "meeting", "countries")
 
 
 class Meeting(Timestamped):
@@ -384,11 +357,6 @@ class CommitmentQuerySet(models.QuerySet):
         from .search import search
 
         return search(self, text)
-
-    def pair_counts(self, only=()):
-        """(code_a, code_b, number of commitments) for each pair of parties (or those of `only`),
-        codes in alphabetical order."""
-        return pair_counts(self, Commitment.parties.through, "commitment", "parties", only)
 
 
 class Commitment(Timestamped):
@@ -772,47 +740,3 @@ class Pair:
 
     def topic_tallies(self):
         return PairTopicTally.objects.filter(country_a=self.a, country_b=self.b, commitments__gt=0)
-
-
-# Cached aggregates ---------------------------------------------------------------------------
-
-
-DATA_VERSION_TABLE = "agreements_dataversion"
-
-
-class Snapshot:
-    """The record as of one request: `get(key, compute)` reuses what was computed for its token.
-
-    The token is one row of `agreements_dataversion`, a table of the migrations only (it is no
-    record of editors' and has no model): database triggers replace it on every write to the
-    tables that counts, facets and pair lists are made of (meetings, commitments, their
-    countries, parties and leaders, countries, topics), whoever writes: the admin, an import,
-    a shell, a flush. Aggregates are cached under the token, so a cached value is never read
-    after a write: the next request sees a new token and computes afresh. A rolled-back write
-    restores the old token, whose values are still right. Without the row nothing is cached.
-    """
-
-    timeout = 60 * 60
-
-    @staticmethod
-    def read_alias():
-        """The database the record is read from (the replica when routed there): the token must
-        come from where the cached values are computed, or stale values get a fresh token."""
-        from django.db import router
-
-        return router.db_for_read(Meeting)
-
-    def __init__(self, using=None):
-        self.using = using or self.read_alias()
-        with connections[self.using].cursor() as cursor:
-            cursor.execute(f"SELECT token FROM {DATA_VERSION_TABLE} ORDER BY id LIMIT 1")
-            row = cursor.fetchone()
-        self.token = row[0] if row else None
-        # What is overdue changes with the day, so cached values last a day at most.
-        self.version = f"{self.token}-{timezone.localdate():%Y%m%d}" if self.token else None
-
-    def get(self, key, compute):
-        if not self.version:
-            return compute()
-        digest = hashlib.sha1(repr(key).encode(), usedforsecurity=False).hexdigest()
-        return cache.get_or_set(f"agreements:{self.version}:{digest}", compute, self.timeout)

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from agreements.exports import safe_cell
+from agreements.downloads import safe_cell
 from tests.factories import make_commitment, make_meeting
 
 pytestmark = pytest.mark.django_db

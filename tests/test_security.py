@@ -360,7 +360,7 @@ class TestDownloadValidators:
         from django.db import connections
         from django.test import RequestFactory
 
-        from agreements import exports, models
+        from agreements import caching, downloads, models
 
         asked = []
 

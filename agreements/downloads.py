@@ -17,15 +17,16 @@ from urllib.parse import quote
 
 from django import forms
 from django.db import connections
-from django.http import HttpResponse, StreamingHttpResponse
+from django.http import StreamingHttpResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import quote_etag
 
+from .caching import DATA_VERSION_TABLE, read_alias
+
 FORMATS = {"csv": "text/csv; charset=utf-8", "json": "application/json"}
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 CHUNK_SIZE = 500
-KEPT_SIZE = 2_000_000  # characters: a download up to this size is kept in the cache whole
 KEY_MARKER = "987654321"  # stands for a record's key in a reversed URL; valid as a number and a slug
 
 
@@ -176,15 +177,15 @@ def topic_record(topic, request):
     }
 
 
-def relation_record(pair, request):
-    a, b = pair["slug"].split("-")
+def relation_record(tally, request):
+    pair = tally.pair
     return {
-        "pair": pair["slug"],
-        "url": request.build_absolute_uri(reverse("agreements:relation-detail", args=(a, b))),
-        "countries": [pair["a"].code, pair["b"].code],
-        "names": [pair["a"].name, pair["b"].name],
-        "meetings": pair["meetings"],
-        "commitments": pair["commitments"],
+        "pair": pair.slug,
+        "url": request.build_absolute_uri(pair.get_absolute_url()),
+        "countries": [pair.a.code, pair.b.code],
+        "names": [pair.a.name, pair.b.name],
+        "meetings": tally.meetings,
+        "commitments": tally.commitments,
     }
 
 
@@ -281,14 +282,11 @@ def _json_chunks(name, records):
 def etag(request):
     """A validator for a download, or None: it changes when the rows it is made of may have.
 
-    The data version (see `agreements.models.Snapshot`) changes on every write to meetings,
-    commitments and their links; leaders' names come from their own table, and `overdue`
-    depends on the day. One query reads both, from the database the rows are read from.
+    The data version (see `agreements.caching`) changes on every write to meetings, commitments
+    and their links; leaders' names come from their own table, and `overdue` depends on the day.
+    One query reads both, from the database the rows are read from.
     """
-    from .models import DATA_VERSION_TABLE, Snapshot
-
-    # The rows are read through the router: the token comes from the same database.
-    with connections[Snapshot.read_alias()].cursor() as cursor:
+    with connections[read_alias()].cursor() as cursor:
         cursor.execute(
             f"SELECT token, (SELECT MAX(updated_at) FROM agreements_leader) FROM {DATA_VERSION_TABLE} LIMIT 1"
         )
@@ -299,30 +297,8 @@ def etag(request):
     return quote_etag(hashlib.sha1("|".join(parts).encode(), usedforsecurity=False).hexdigest())
 
 
-def _kept(chunks, keep):
-    """Pass `chunks` through; once all have gone, give their text to `keep` if it is short enough."""
-    parts, size = [], 0
-    for chunk in chunks:
-        if parts is not None:
-            parts.append(chunk)
-            size += len(chunk)
-            if size > KEPT_SIZE:
-                parts = None
-        yield chunk
-    if parts is not None:
-        keep("".join(parts))
-
-
-def response(name, fmt, body):
-    """A download already made, whole."""
-    result = HttpResponse(body, content_type=FORMATS[fmt])
-    result["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
-    return result
-
-
-def stream(name, fmt, rows, request, keep=None):
-    """A streamed download of every row of `rows` (a queryset, read in chunks, or a list) as `fmt`;
-    `keep`, if given, receives the whole text of a download of up to KEPT_SIZE characters."""
+def stream(name, fmt, rows, request):
+    """A streamed download of every row of `rows` (a queryset, read in chunks, or a list) as `fmt`."""
     to_record = RECORDS[name]
     if name in ROW_READERS:
         rows = ROW_READERS[name](rows)
@@ -330,8 +306,6 @@ def stream(name, fmt, rows, request, keep=None):
         rows = rows.iterator(chunk_size=CHUNK_SIZE)
     records = (to_record(row, request) for row in rows)
     chunks = _csv_rows(COLUMNS[name], records) if fmt == "csv" else _json_chunks(name, records)
-    if keep:
-        chunks = _kept(chunks, keep)
     response = StreamingHttpResponse(chunks, content_type=FORMATS[fmt])
     response["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
     return response
