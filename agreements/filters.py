@@ -170,6 +170,11 @@ class CountriesFilter(filters.ModelMultipleChoiceFilter):
     def is_noop(self, qs, value):
         return False
 
+    def filter(self, qs, value):
+        if not value:
+            return qs
+        return qs.involving(*value) if qs.model is Meeting else qs.between(*value)
+
 
 class TopicsFilter(filters.ModelMultipleChoiceFilter):
     field_class = SlugMultipleChoiceField

@@ -230,7 +230,11 @@ class MeetingQuerySet(models.QuerySet):
         return self.get(slug=slug)
 
     def involving(self, *countries):
-        """Meetings in which every one of the given countries (or codes) took part."""
+        """Meetings in which every one of the given countries (or codes) took part; for two, the
+        pair's rows (`MeetingPair`) are one index range."""
+        if len(countries) == 2:
+            a, b = sorted(getattr(country, "pk", country) for country in countries)
+            return self.filter(pk__in=MeetingPair.objects.filter(country_a=a, country_b=b).values("meeting"))
         queryset = self
         for country in countries:
             queryset = queryset.filter(countries=country)
@@ -339,7 +343,12 @@ class CommitmentQuerySet(models.QuerySet):
         return self.filter(topic__in=topics)
 
     def between(self, *countries):
-        """Commitments to which every one of the given countries is a party."""
+        """Commitments to which every one of the given countries is a party; for two, the pair's
+        rows (`CommitmentPair`) are one index range."""
+        if len(countries) == 2:
+            a, b = sorted(getattr(country, "pk", country) for country in countries)
+            pairs = CommitmentPair.objects.filter(country_a=a, country_b=b)
+            return self.filter(pk__in=pairs.values("commitment"))
         queryset = self
         for country in countries:
             queryset = queryset.filter(parties=country)
@@ -678,6 +687,65 @@ class PairTopicTally(models.Model):
         return f"{self.country_a_id}-{self.country_b_id} {self.topic_id} {self.status}: {self.commitments}"
 
 
+class MeetingPair(models.Model):
+    """A pair of a meeting's countries, with its date: how lists and pages find a pair's meetings,
+    newest first, from one index. Kept by database triggers (migration 0011)."""
+
+    meeting = models.ForeignKey(
+        Meeting, on_delete=models.DO_NOTHING, db_constraint=False, related_name="pairs"
+    )
+    country_a = models.ForeignKey(Country, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+")
+    country_b = models.ForeignKey(Country, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+")
+    date = models.DateField()
+
+    class Meta:
+        ordering = ["country_a", "country_b", "-date", "-meeting"]
+        constraints = [
+            models.UniqueConstraint(fields=["meeting", "country_a", "country_b"], name="meeting_pair_unique")
+        ]
+        indexes = [
+            models.Index(fields=["country_a", "country_b", "date", "meeting"], name="meeting_pair_date_idx")
+        ]
+
+    def __str__(self):
+        return f"{self.country_a_id}-{self.country_b_id} {self.meeting_id}"
+
+
+class CommitmentPair(models.Model):
+    """A pair of a commitment's parties, with its topic, status and date: how lists and pages find
+    a pair's commitments, newest first, from one index. Kept by database triggers (migration 0011)."""
+
+    commitment = models.ForeignKey(
+        Commitment, on_delete=models.DO_NOTHING, db_constraint=False, related_name="pairs"
+    )
+    country_a = models.ForeignKey(Country, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+")
+    country_b = models.ForeignKey(Country, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+")
+    topic = models.ForeignKey(Topic, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+")
+    status = models.CharField(max_length=20)
+    meeting_date = models.DateField(null=True)
+
+    class Meta:
+        ordering = ["country_a", "country_b", "-meeting_date", "-commitment"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["commitment", "country_a", "country_b"], name="commitment_pair_unique"
+            )
+        ]
+        indexes = [
+            models.Index(
+                fields=["country_a", "country_b", "meeting_date", "commitment"],
+                name="commitment_pair_date_idx",
+            ),
+            models.Index(
+                fields=["country_a", "country_b", "topic", "meeting_date", "commitment"],
+                name="commitment_pair_topic_idx",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.country_a_id}-{self.country_b_id} {self.commitment_id}"
+
+
 # Pairs as values -----------------------------------------------------------------------------
 
 
@@ -730,10 +798,20 @@ class Pair:
         return self._list_url("agreements:commitment-list", **filters)
 
     def meetings(self):
-        return Meeting.objects.involving(self.a, self.b)
+        return Meeting.objects.filter(pk__in=self.meeting_keys())
 
     def commitments(self):
-        return Commitment.objects.between(self.a, self.b)
+        return Commitment.objects.filter(pk__in=self.commitment_keys())
+
+    def meeting_keys(self):
+        """The keys of the pair's meetings, newest first, read from one index."""
+        rows = MeetingPair.objects.filter(country_a=self.a, country_b=self.b)
+        return rows.order_by("-date", "-meeting").values_list("meeting", flat=True)
+
+    def commitment_keys(self, **filters):
+        """The keys of the pair's commitments (with `filters` on topic or status), newest first."""
+        rows = CommitmentPair.objects.filter(country_a=self.a, country_b=self.b, **filters)
+        return rows.order_by("-meeting_date", "-commitment").values_list("commitment", flat=True)
 
     def tally(self):
         return PairTally.objects.filter(country_a=self.a, country_b=self.b).first()

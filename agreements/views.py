@@ -22,6 +22,7 @@ from .models import (
     PARTNERSHIP_UPGRADE,
     Commitment,
     CommitmentCitation,
+    CommitmentPair,
     CommitmentTally,
     Country,
     CountryTally,
@@ -215,7 +216,11 @@ class FilteredListView(FilterView):
             items_name=self.export_name,
             list_url_name=f"agreements:{self.item_name}-list",
             feed_url_name=f"agreements:{self.item_name}-feed",
-            **{"object_list": self.object_list, f"{self.item_name}_list": kwargs.get("object_list", []), **kwargs},
+            **{
+                "object_list": self.object_list,
+                f"{self.item_name}_list": kwargs.get("object_list", []),
+                **kwargs,
+            },
         )
 
     def get_context_data(self, **kwargs):
@@ -445,13 +450,31 @@ class RelationDetailView(CachedPageMixin, TemplateView):
         if not (tally and (tally.meetings or tally.commitments)):
             raise Http404("No records for this pair.")
         topics = [topic for topic in Topic.objects.all() if any(t == topic.pk for t, _status in cells)]
-        commitments = pair.commitments().select_related("meeting", "topic").order_by(*Commitment.NEWEST_FIRST)
-        upgrades = list(commitments.filter(topic=PARTNERSHIP_UPGRADE).order_by("meeting_date", "id"))
+        rows = Commitment.objects.select_related("meeting", "topic")
+        upgrade_keys = pair.commitment_keys(topic=PARTNERSHIP_UPGRADE)
+        levels = CommitmentPair.objects.filter(
+            commitment__in=upgrade_keys, country_a=pair.a, country_b=pair.b
+        )
+        upgrades = [
+            SimpleNamespace(meeting=SimpleNamespace(date=day), level_to=level)
+            for day, level in levels.order_by("meeting_date", "commitment").values_list(
+                "meeting_date", "commitment__level_to"
+            )
+        ]
+        recent_upgrades = sorted(
+            rows.filter(pk__in=list(upgrade_keys[:PER_GROUP_LENGTH])),
+            key=lambda row: (row.meeting_date, row.pk),
+        )
         matrix = status_matrix(pair, topics, cells)
+        latest = {
+            row["topic"].pk: list(pair.commitment_keys(topic=row["topic"])[:PER_GROUP_LENGTH])
+            for row in matrix
+        }
+        by_key = rows.in_bulk([key for keys in latest.values() for key in keys])
         topic_groups = [
             {
                 "topic": row["topic"],
-                "commitments": commitments.filter(topic=row["topic"])[:PER_GROUP_LENGTH],
+                "commitments": [by_key[key] for key in latest[row["topic"].pk]],
                 "total": row["total"],
                 "url": row["url"],
             }
@@ -464,14 +487,16 @@ class RelationDetailView(CachedPageMixin, TemplateView):
             b=pair.b,
             tie=DiplomaticTie.objects.between(pair.a, pair.b).select_related("source").first(),
             groupings=Grouping.objects.filter(members=pair.a).filter(members=pair.b),
-            meetings=pair.meetings().with_related()[:DETAIL_LIST_LENGTH],
+            meetings=in_key_order(
+                Meeting.objects.with_related(), list(pair.meeting_keys()[:DETAIL_LIST_LENGTH])
+            ),
             meeting_total=tally.meetings,
             commitment_total=tally.commitments,
             timeline_meetings=[SimpleNamespace(date=d, slug=s, kind=k, title=t) for d, s, k, t in timeline],
             topic_groups=topic_groups,
             upgrades_url=pair.commitments_url(topic=PARTNERSHIP_UPGRADE),
             upgrades=upgrades,
-            recent_upgrades=upgrades[-PER_GROUP_LENGTH:],
+            recent_upgrades=recent_upgrades,
             current_level=upgrades[-1].level_to if upgrades else "",
             matrix=matrix,
             statuses=Status.choices,
