@@ -571,14 +571,34 @@ class DiplomaticTie(models.Model):
 # fixture, a shell. Pages read them instead of counting thousands of rows. Nobody edits them.
 
 
-class MeetingTally(models.Model):
+class NotDumpedManager(models.Manager):
+    """The default manager of rows the database derives from the record: empty, so that `dumpdata`
+    leaves them out (loading a dump makes them again through the triggers). Read them through
+    `objects`."""
+
+    def get_queryset(self):
+        return super().get_queryset().none()
+
+
+class Derived(models.Model):
+    """Rows the database derives from the record through triggers: no one edits them."""
+
+    objects = models.Manager()
+    not_dumped = NotDumpedManager()
+
+    class Meta:
+        abstract = True
+        default_manager_name = "not_dumped"
+
+
+class MeetingTally(Derived):
     """The number of meetings of each kind in each year."""
 
     year = models.PositiveSmallIntegerField()
     kind = models.CharField(max_length=20)
     meetings = models.IntegerField()
 
-    class Meta:
+    class Meta(Derived.Meta):
         ordering = ["-year", "kind"]
         constraints = [models.UniqueConstraint(fields=["year", "kind"], name="meeting_tally_unique")]
 
@@ -586,7 +606,7 @@ class MeetingTally(models.Model):
         return f"{self.year} {self.kind}: {self.meetings}"
 
 
-class CommitmentTally(models.Model):
+class CommitmentTally(Derived):
     """The number of commitments of each topic and status agreed in each year."""
 
     year = models.PositiveSmallIntegerField()
@@ -594,7 +614,7 @@ class CommitmentTally(models.Model):
     status = models.CharField(max_length=20)
     commitments = models.IntegerField()
 
-    class Meta:
+    class Meta(Derived.Meta):
         ordering = ["-year", "topic", "status"]
         constraints = [
             models.UniqueConstraint(fields=["year", "topic", "status"], name="commitment_tally_unique")
@@ -604,7 +624,7 @@ class CommitmentTally(models.Model):
         return f"{self.year} {self.topic_id} {self.status}: {self.commitments}"
 
 
-class CountryTally(models.Model):
+class CountryTally(Derived):
     """The number of meetings a country took part in and of commitments it is a party to."""
 
     country = models.OneToOneField(
@@ -613,14 +633,14 @@ class CountryTally(models.Model):
     meetings = models.IntegerField()
     commitments = models.IntegerField()
 
-    class Meta:
+    class Meta(Derived.Meta):
         ordering = ["country"]
 
     def __str__(self):
         return f"{self.country_id}: {self.meetings} meetings, {self.commitments} commitments"
 
 
-class LeaderTally(models.Model):
+class LeaderTally(Derived):
     """The number of meetings a leader took part in."""
 
     leader = models.OneToOneField(
@@ -628,7 +648,7 @@ class LeaderTally(models.Model):
     )
     meetings = models.IntegerField()
 
-    class Meta:
+    class Meta(Derived.Meta):
         ordering = ["leader"]
 
     def __str__(self):
@@ -643,7 +663,7 @@ class PairTallyQuerySet(models.QuerySet):
         return self.order_by("-meetings", "-commitments", "country_a", "country_b")
 
 
-class PairTally(models.Model):
+class PairTally(Derived):
     """The number of meetings two countries both took part in and of commitments both are party to."""
 
     country_a = models.ForeignKey(Country, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+")
@@ -652,8 +672,9 @@ class PairTally(models.Model):
     commitments = models.IntegerField()
 
     objects = PairTallyQuerySet.as_manager()
+    not_dumped = NotDumpedManager()
 
-    class Meta:
+    class Meta(Derived.Meta):
         ordering = ["country_a", "country_b"]
         constraints = [models.UniqueConstraint(fields=["country_a", "country_b"], name="pair_tally_unique")]
         indexes = [models.Index(fields=["-meetings", "-commitments"], name="pair_tally_busiest_idx")]
@@ -666,7 +687,7 @@ class PairTally(models.Model):
         return Pair(self.country_a, self.country_b)
 
 
-class PairTopicTally(models.Model):
+class PairTopicTally(Derived):
     """The number of commitments of each topic and status to which two countries are both party."""
 
     country_a = models.ForeignKey(Country, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+")
@@ -675,7 +696,7 @@ class PairTopicTally(models.Model):
     status = models.CharField(max_length=20)
     commitments = models.IntegerField()
 
-    class Meta:
+    class Meta(Derived.Meta):
         ordering = ["country_a", "country_b", "topic", "status"]
         constraints = [
             models.UniqueConstraint(
@@ -687,7 +708,7 @@ class PairTopicTally(models.Model):
         return f"{self.country_a_id}-{self.country_b_id} {self.topic_id} {self.status}: {self.commitments}"
 
 
-class MeetingPair(models.Model):
+class MeetingPair(Derived):
     """A pair of a meeting's countries, with its date: how lists and pages find a pair's meetings,
     newest first, from one index. Kept by database triggers (migration 0011)."""
 
@@ -698,7 +719,7 @@ class MeetingPair(models.Model):
     country_b = models.ForeignKey(Country, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+")
     date = models.DateField()
 
-    class Meta:
+    class Meta(Derived.Meta):
         ordering = ["country_a", "country_b", "-date", "-meeting"]
         constraints = [
             models.UniqueConstraint(fields=["meeting", "country_a", "country_b"], name="meeting_pair_unique")
@@ -711,7 +732,7 @@ class MeetingPair(models.Model):
         return f"{self.country_a_id}-{self.country_b_id} {self.meeting_id}"
 
 
-class CommitmentPair(models.Model):
+class CommitmentPair(Derived):
     """A pair of a commitment's parties, with its topic, status and date: how lists and pages find
     a pair's commitments, newest first, from one index. Kept by database triggers (migration 0011)."""
 
@@ -724,7 +745,7 @@ class CommitmentPair(models.Model):
     status = models.CharField(max_length=20)
     meeting_date = models.DateField(null=True)
 
-    class Meta:
+    class Meta(Derived.Meta):
         ordering = ["country_a", "country_b", "-meeting_date", "-commitment"]
         constraints = [
             models.UniqueConstraint(

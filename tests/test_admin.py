@@ -8,15 +8,15 @@ from django.contrib import admin
 from django.contrib.auth.models import Group, Permission
 from django.urls import reverse
 
-from agreements.models import Commitment, CommitmentCitation, Meeting, MeetingCitation, StatusChange
+from agreements.models import Commitment, CommitmentCitation, Derived, Meeting, MeetingCitation, StatusChange
 
 from .factories import country, make_commitment, make_meeting, make_source
 
 pytestmark = pytest.mark.django_db
 
-# The summaries (`*Tally`) are kept by the database and are in no admin.
+# Rows the database derives (summaries, pair rows) are in no admin.
 AGREEMENT_MODELS = [
-    model for model in apps.get_app_config("agreements").get_models() if not model.__name__.endswith("Tally")
+    model for model in apps.get_app_config("agreements").get_models() if not issubclass(model, Derived)
 ]
 
 

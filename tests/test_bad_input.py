@@ -96,9 +96,16 @@ def test_invalid_filter_shows_the_form_error_with_status_400(client, record, url
     assert list(response.context[list_name]) == []
 
 
-@pytest.mark.parametrize("page", ["0", "-1", "abc", "2", "1.5", "99999999999999999999"])
-def test_page_out_of_range_is_not_found(client, record, page):
+@pytest.mark.parametrize("page", ["0", "-1", "abc", "1.5", "99999999999999999999"])
+def test_page_that_is_no_number_of_a_page_is_not_found(client, record, page):
     assert client.get("/commitments/", {"page": page}).status_code == 404
+
+
+@pytest.mark.parametrize("page", ["2", "999"])
+def test_a_page_past_the_end_shows_the_last_page(client, record, page):
+    response = client.get("/commitments/", {"page": page})
+    assert response.status_code == 200
+    assert response.context["page_obj"].number == response.context["paginator"].num_pages == 1
 
 
 def test_last_page_and_page_one_work(client, record):

@@ -16,41 +16,41 @@ TOKYO_SUMMIT = "/meetings/2026-01-16-it-jp-tokyo/"
 
 # url: number of queries
 PAGES = {
-    "/": 9,
-    "/about/": 1,
+    "/": 8,
+    "/about/": 2,
     "/countries/": 2,
     "/leaders/": 2,
-    "/topics/": 2,
-    "/relations/": 4,
+    "/topics/": 3,
+    "/relations/": 2,
     "/countries/?format=csv": 2,  # with the ETag query
     "/leaders/?format=json": 2,
-    "/topics/?format=csv": 2,
-    "/relations/?format=json": 4,
-    "/relations/it-jp/": 16,
-    "/relations/it-jp/feed/": 4,
-    "/countries/jp/": 11,
+    "/topics/?format=csv": 3,
+    "/relations/?format=json": 2,
+    "/relations/it-jp/": 25,
+    "/relations/it-jp/feed/": 6,
+    "/countries/jp/": 9,
     "/topics/space/": 5,
-    "/leaders/sanae-takaichi/": 8,
-    TOKYO_SUMMIT: 5,
-    "/meetings/": 10,
-    "/meetings/?country=jp&country=it": 13,
-    "/meetings/?leader=sanae-takaichi": 12,
-    "/meetings/?kind=official-visit": 10,
-    "/meetings/?date_after=2024-01-01&date_before=2026-12-31": 10,
-    "/meetings/?q=tokyo": 10,
-    "/meetings/?sort=title&page=1": 10,
+    "/leaders/sanae-takaichi/": 6,
+    TOKYO_SUMMIT: 6,
+    "/meetings/": 11,
+    "/meetings/?country=jp&country=it": 14,
+    "/meetings/?leader=sanae-takaichi": 14,
+    "/meetings/?kind=official-visit": 11,
+    "/meetings/?date_after=2024-01-01&date_before=2026-12-31": 11,
+    "/meetings/?q=tokyo": 12,
+    "/meetings/?sort=title&page=1": 11,
     "/meetings/?date_after=notadate": 3,
     "/meetings/?format=csv": 4,  # with the ETag query
     "/feeds/meetings/?country=jp": 4,
     "/commitments/": 11,
-    "/commitments/?topic=space&topic=energy": 13,
+    "/commitments/?topic=space&topic=energy": 12,
     "/commitments/?status=announced": 11,
-    "/commitments/?country=jp&country=it": 15,
-    "/commitments/?overdue=1": 11,
+    "/commitments/?country=jp&country=it": 12,
+    "/commitments/?overdue=1": 13,
     "/commitments/?date_after=2023-01-01": 11,
-    "/commitments/?q=space": 11,
+    "/commitments/?q=space": 13,
     "/commitments/?sort=-target": 11,
-    "/commitments/?topic=weather": 4,
+    "/commitments/?topic=weather": 3,
     "/commitments/?format=json&topic=space": 4,  # with the ETag query
     "/feeds/commitments/?topic=space": 3,
 }
@@ -95,7 +95,7 @@ def test_query_count_is_fixed_whatever_the_number_of_rows(
         second = client.get(url)
         if second.streaming:
             b"".join(second.streaming_content)
-    assert second.status_code == first.status_code
+    assert first.status_code == second.status_code == (400 if "notadate" in url or "weather" in url else 200)
 
 
 def test_meeting_page_with_many_commitments_and_sources(client, seed, django_assert_num_queries):
@@ -110,48 +110,29 @@ def test_commitment_page_with_long_history(client, seed, django_assert_num_queri
     commitment = make_commitment(sources=[make_source() for _ in range(5)])
     for day in range(1, 20):
         make_status_change(commitment, date=datetime.date(2026, 2, day), status="in-progress")
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(5):
         client.get(commitment.get_absolute_url())
 
 
-# Pages whose aggregates (counts, facets, pair lists) are cached until the next write run fewer
-# queries when nothing changed since the last request; url: number of queries then. A list page
-# then reads the data version and checks the values of its filters that name records (countries,
-# leaders, topics): its form, facets and rows are kept as HTML for that version.
-WARM = {
-    "/": 4,
-    "/countries/": 1,
-    "/leaders/": 1,
-    "/topics/": 1,
-    "/relations/": 1,
-    "/relations/it-jp/": 8,
-    "/countries/jp/": 7,
-    "/topics/space/": 4,
-    "/leaders/sanae-takaichi/": 6,
-    "/meetings/": 1,
-    "/meetings/?country=jp&country=it": 2,
-    "/meetings/?leader=sanae-takaichi": 2,
-    "/meetings/?kind=official-visit": 1,
-    "/meetings/?date_after=2024-01-01&date_before=2026-12-31": 1,
-    "/meetings/?q=tokyo": 1,
-    "/meetings/?sort=title&page=1": 1,
-    "/commitments/": 1,
-    "/commitments/?topic=space&topic=energy": 2,
-    "/commitments/?status=announced": 1,
-    "/commitments/?country=jp&country=it": 2,
-    "/commitments/?overdue=1": 1,
-    "/commitments/?date_after=2023-01-01": 1,
-    "/commitments/?q=space": 1,
-    "/commitments/?sort=-target": 1,
-}
+# A page computed once is kept as HTML for the record's version: asking again reads only the
+# version token; the next write makes every page computed afresh, with the counts above.
+KEPT = [
+    url
+    for url in PAGES
+    if "format=" not in url and "/feed" not in url and "notadate" not in url and "weather" not in url
+]
 
 
-@pytest.mark.parametrize(("url", "queries"), WARM.items())
-def test_unchanged_record_reuses_cached_aggregates(client, seed, django_assert_num_queries, url, queries):
+@pytest.mark.parametrize("url", KEPT)
+def test_a_page_asked_again_reads_only_the_version_until_the_next_write(
+    client, seed, django_assert_num_queries, url
+):
     grow(1)
-    client.get(url)
-    with django_assert_num_queries(queries):
-        client.get(url)
+    assert client.get(url).status_code == 200
+    # the version, and the records the URL names (countries, leaders, topics) looked up
+    named = 1 if any(name in url for name in ("country=", "leader=", "topic=")) else 0
+    with django_assert_num_queries(1 + (2 if url.startswith("/relations/it-jp") else named)):
+        assert client.get(url).status_code == 200
     grow(1)
     with django_assert_num_queries(PAGES[url]):
-        client.get(url)
+        assert client.get(url).status_code == 200

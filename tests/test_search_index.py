@@ -1,6 +1,7 @@
 """The word search reads full-text indexes that follow every write, on both databases."""
 
 import datetime
+import re
 
 import pytest
 from django.db import connection
@@ -83,7 +84,10 @@ def test_cached_pages_keep_each_sort_and_page_apart(client):
         make_meeting(title=f"Meeting {n:02d}", date=datetime.date(2020, 1, 1) + datetime.timedelta(days=n))
 
     def titles(**params):
-        return [row.title for row in client.get("/meetings/", params).context["object_list"]]
+        return re.findall(
+            r'<th scope="row"><a href="[^"]+">(Meeting \d\d)</a>',
+            client.get("/meetings/", params).content.decode(),
+        )
 
     for _ in range(2):  # computed, then read from the cache
         assert titles(sort="title") == [f"Meeting {n:02d}" for n in range(25)]
