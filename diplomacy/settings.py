@@ -60,6 +60,7 @@ MIDDLEWARE = [
     "django.middleware.http.ConditionalGetMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "diplomacy.middleware.PinToPrimaryMiddleware",
+    "diplomacy.middleware.PublicReadTimeoutMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -112,19 +113,22 @@ for database in DATABASES.values():
         options = database.setdefault("OPTIONS", {})
         options["options"] = f"{options.get('options', '')} -c cursor_tuple_fraction=1".strip()
 
-# An optional shared cache (Redis) for several app servers; each process's memory otherwise.
+# The page cache (agreements.caching): an optional shared Redis for several app servers, bounded
+# by its own `maxmemory` (README), answering within a quarter second or passed by; each process's
+# memory otherwise, at most 300 pages of at most 256 KB each (75 MB).
 if os.environ.get("CACHE_URL"):
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": os.environ["CACHE_URL"],
+            "OPTIONS": {"socket_connect_timeout": 0.25, "socket_timeout": 0.25},
         }
     }
 else:
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-            "OPTIONS": {"MAX_ENTRIES": 10000},
+            "OPTIONS": {"MAX_ENTRIES": 300},
         }
     }
 
@@ -201,6 +205,8 @@ AXES_CLIENT_IP_CALLABLE = "diplomacy.middleware.client_ip"
 PROXY_COUNT = int(os.environ.get("PROXY_COUNT") or 0)
 
 # Public pages may be kept this many seconds by browsers and CDNs (ETags let them revalidate).
+# PostgreSQL only: milliseconds a statement of a public read may run before the reader gets a 503.
+PUBLIC_STATEMENT_TIMEOUT = int(os.environ.get("PUBLIC_STATEMENT_TIMEOUT") or 3000)
 PUBLIC_CACHE_SECONDS = int(os.environ.get("PUBLIC_CACHE_SECONDS") or 60)
 
 # Structured logs: one JSON object a line on standard output; plain lines in debug mode.
