@@ -31,3 +31,32 @@ def editor(db, django_user_model):
 def editor_client(client, editor):
     client.force_login(editor)
     return client
+
+
+@pytest.fixture(scope="session")
+def reference_data(django_db_setup, django_db_blocker):
+    """The countries, topics and groupings the migrations loaded, kept to restore them.
+
+    Browser tests are transactional, so the database is flushed after each; under
+    pytest-xdist it may not have been serialized for Django to restore it.
+    """
+    from django.core import serializers
+
+    from agreements.models import Country, Grouping, Topic
+
+    with django_db_blocker.unblock():
+        return serializers.serialize(
+            "json", [*Country.objects.all(), *Topic.objects.all(), *Grouping.objects.all()]
+        )
+
+
+@pytest.fixture
+def reference_data_restored(reference_data):
+    """For transactional tests: the reference data again if an earlier one's flush removed it."""
+    from django.core import serializers
+
+    from agreements.models import Country
+
+    if not Country.objects.exists():
+        for record in serializers.deserialize("json", reference_data):
+            record.save()

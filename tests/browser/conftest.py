@@ -48,53 +48,13 @@ def chromium():
     playwright.stop()
 
 
-@pytest.fixture(scope="session")
-def reference_data(django_db_setup, django_db_blocker):
-    """The countries, topics and groupings the migrations loaded, kept to restore them.
-
-    Browser tests are transactional, so the database is flushed after each; under
-    pytest-xdist it may not have been serialized for Django to restore it.
-    """
-    from django.core import serializers
-
-    from agreements.models import Country, Grouping, Topic
-
-    with django_db_blocker.unblock():
-        return serializers.serialize(
-            "json", [*Country.objects.all(), *Topic.objects.all(), *Grouping.objects.all()]
-        )
-
-
 @pytest.fixture
-def site(live_server, reference_data):
+def site(live_server, reference_data_restored):
     """The live server with the seed loaded."""
-    from django.core import serializers
     from django.core.management import call_command
 
-    from agreements.models import Country
-
-    if not Country.objects.exists():
-        for record in serializers.deserialize("json", reference_data):
-            record.save()
     call_command("loaddata", "seed", verbosity=0)
-    recount_derived_rows()
     return live_server
-
-
-def recount_derived_rows():
-    """Count the summaries and pair rows afresh: flushing empties tables one after another, and the
-    triggers of a table emptied later change summaries already emptied."""
-    from importlib import import_module
-
-    from django.db import connection
-
-    summaries = import_module("agreements.migrations.0010_summaries")
-    pair_rows = import_module("agreements.migrations.0011_pair_rows")
-    with connection.cursor() as cursor:
-        cursor.execute("DELETE FROM agreements_meetingpair")
-        cursor.execute("DELETE FROM agreements_commitmentpair")
-        for statement in [*pair_rows.FILL, *summaries.recount_statements(connection.vendor)]:
-            cursor.execute(statement)
 
 
 @pytest.fixture
