@@ -191,7 +191,6 @@ class FilteredListView(FilterView):
         return {**super().get_filterset_kwargs(filterset_class), "data": self.request.GET}
 
     def render_list(self, number):
-        self.filterset.is_valid()
         count, exact = self.filterset.count()
         self.object_list = self.filterset.qs
         paginator = BoundedPaginator(self.object_list, self.paginate_by, count, exact, self.get_queryset())
