@@ -427,8 +427,7 @@ class MeetingFilter(ListFilterSet):
         active = self.active(values)
         countries = values.get("country") or []
         if active == {"country"} and len(countries) == 2:
-            a, b = sorted(country.code for country in countries)
-            return PairTally.objects.filter(country_a=a, country_b=b), "meetings"
+            return PairTally.objects.between(*countries), "meetings"
         if active == {"country"} and len(countries) == 1:
             return CountryTally.objects.filter(country=countries[0]), "meetings"
         if active == {"leader"}:
@@ -530,8 +529,7 @@ class CommitmentFilter(ListFilterSet):
                 return CountryTally.objects.filter(country=countries[0]), "commitments"
             if len(countries) != 2 or not active <= {"country", "topic", "status"}:
                 return None
-            a, b = sorted(country.code for country in countries)
-            rows = PairTopicTally.objects.filter(country_a=a, country_b=b)
+            rows = PairTopicTally.objects.between(*countries)
         else:
             years = self.year_range(values)
             if not (active <= {"topic", "status", "date_after", "date_before"} and years):

@@ -233,8 +233,7 @@ class MeetingQuerySet(models.QuerySet):
         """Meetings in which every one of the given countries (or codes) took part; for two, the
         pair's rows (`MeetingPair`) are one index range."""
         if len(countries) == 2:
-            a, b = sorted(getattr(country, "pk", country) for country in countries)
-            return self.filter(pk__in=MeetingPair.objects.filter(country_a=a, country_b=b).values("meeting"))
+            return self.filter(pk__in=MeetingPair.objects.between(*countries).values("meeting"))
         queryset = self
         for country in countries:
             queryset = queryset.filter(countries=country)
@@ -346,9 +345,7 @@ class CommitmentQuerySet(models.QuerySet):
         """Commitments to which every one of the given countries is a party; for two, the pair's
         rows (`CommitmentPair`) are one index range."""
         if len(countries) == 2:
-            a, b = sorted(getattr(country, "pk", country) for country in countries)
-            pairs = CommitmentPair.objects.filter(country_a=a, country_b=b)
-            return self.filter(pk__in=pairs.values("commitment"))
+            return self.filter(pk__in=CommitmentPair.objects.between(*countries).values("commitment"))
         queryset = self
         for country in countries:
             queryset = queryset.filter(parties=country)
@@ -526,13 +523,17 @@ class StatusChange(models.Model):
 # Pairs ---------------------------------------------------------------------------------------
 
 
-class DiplomaticTieQuerySet(models.QuerySet):
-    def get_by_natural_key(self, country_a, country_b):
-        return self.get(country_a=country_a, country_b=country_b)
+class PairQuerySet(models.QuerySet):
+    """Rows about two countries, kept as `country_a` and `country_b` in alphabetical order."""
 
     def between(self, first, second):
         a, b = sorted([getattr(first, "pk", first), getattr(second, "pk", second)])
         return self.filter(country_a=a, country_b=b)
+
+
+class DiplomaticTieQuerySet(PairQuerySet):
+    def get_by_natural_key(self, country_a, country_b):
+        return self.get(country_a=country_a, country_b=country_b)
 
 
 class DiplomaticTie(models.Model):
@@ -655,7 +656,7 @@ class LeaderTally(Derived):
         return f"{self.leader_id}: {self.meetings} meetings"
 
 
-class PairTallyQuerySet(models.QuerySet):
+class PairTallyQuerySet(PairQuerySet):
     def active(self):
         return self.filter(Q(meetings__gt=0) | Q(commitments__gt=0))
 
@@ -696,6 +697,9 @@ class PairTopicTally(Derived):
     status = models.CharField(max_length=20)
     commitments = models.IntegerField()
 
+    objects = PairQuerySet.as_manager()
+    not_dumped = NotDumpedManager()
+
     class Meta(Derived.Meta):
         ordering = ["country_a", "country_b", "topic", "status"]
         constraints = [
@@ -718,6 +722,9 @@ class MeetingPair(Derived):
     country_a = models.ForeignKey(Country, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+")
     country_b = models.ForeignKey(Country, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+")
     date = models.DateField()
+
+    objects = PairQuerySet.as_manager()
+    not_dumped = NotDumpedManager()
 
     class Meta(Derived.Meta):
         ordering = ["country_a", "country_b", "-date", "-meeting"]
@@ -744,6 +751,9 @@ class CommitmentPair(Derived):
     topic = models.ForeignKey(Topic, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+")
     status = models.CharField(max_length=20)
     meeting_date = models.DateField(null=True)
+
+    objects = PairQuerySet.as_manager()
+    not_dumped = NotDumpedManager()
 
     class Meta(Derived.Meta):
         ordering = ["country_a", "country_b", "-meeting_date", "-commitment"]
@@ -819,23 +829,23 @@ class Pair:
         return self._list_url("agreements:commitment-list", **filters)
 
     def meetings(self):
-        return Meeting.objects.filter(pk__in=self.meeting_keys())
+        return Meeting.objects.involving(self.a, self.b)
 
     def commitments(self):
-        return Commitment.objects.filter(pk__in=self.commitment_keys())
+        return Commitment.objects.between(self.a, self.b)
 
     def meeting_keys(self):
         """The keys of the pair's meetings, newest first, read from one index."""
-        rows = MeetingPair.objects.filter(country_a=self.a, country_b=self.b)
+        rows = MeetingPair.objects.between(self.a, self.b)
         return rows.order_by("-date", "-meeting").values_list("meeting", flat=True)
 
     def commitment_keys(self, **filters):
         """The keys of the pair's commitments (with `filters` on topic or status), newest first."""
-        rows = CommitmentPair.objects.filter(country_a=self.a, country_b=self.b, **filters)
+        rows = CommitmentPair.objects.between(self.a, self.b).filter(**filters)
         return rows.order_by("-meeting_date", "-commitment").values_list("commitment", flat=True)
 
     def tally(self):
-        return PairTally.objects.filter(country_a=self.a, country_b=self.b).first()
+        return PairTally.objects.between(self.a, self.b).first()
 
     def topic_tallies(self):
-        return PairTopicTally.objects.filter(country_a=self.a, country_b=self.b, commitments__gt=0)
+        return PairTopicTally.objects.between(self.a, self.b).filter(commitments__gt=0)

@@ -443,7 +443,6 @@ class RelationDetailView(CachedPageMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         pair = self.pair
-        kwargs = {name: value for name, value in kwargs.items() if name not in ("a", "b")}
         tally = pair.tally()
         cells = {(row.topic_id, row.status): row.commitments for row in pair.topic_tallies()}
         if not (tally and (tally.meetings or tally.commitments)):
@@ -451,9 +450,7 @@ class RelationDetailView(CachedPageMixin, TemplateView):
         topics = [topic for topic in Topic.objects.all() if any(t == topic.pk for t, _status in cells)]
         rows = Commitment.objects.select_related("meeting", "topic")
         upgrade_keys = pair.commitment_keys(topic=PARTNERSHIP_UPGRADE)
-        levels = CommitmentPair.objects.filter(
-            commitment__in=upgrade_keys, country_a=pair.a, country_b=pair.b
-        )
+        levels = CommitmentPair.objects.between(pair.a, pair.b).filter(topic=PARTNERSHIP_UPGRADE)
         upgrades = [
             SimpleNamespace(meeting=SimpleNamespace(date=day), level_to=level)
             for day, level in levels.order_by("meeting_date", "commitment").values_list(
@@ -482,8 +479,6 @@ class RelationDetailView(CachedPageMixin, TemplateView):
         timeline = pair.meetings().order_by("date", "slug").values_list("date", "slug", "kind", "title")
         return super().get_context_data(
             pair=pair,
-            a=pair.a,
-            b=pair.b,
             tie=DiplomaticTie.objects.between(pair.a, pair.b).select_related("source").first(),
             groupings=Grouping.objects.filter(members=pair.a).filter(members=pair.b),
             meetings=in_key_order(
