@@ -177,7 +177,9 @@ class FilteredListView(FilterView):
             return download(request, self.export_name, fmt, lambda: self.filterset.qs)
         if not valid:
             self.object_list = self.filterset.queryset.none()
-            response = self.render_to_response(self.context(facets=[], paginator=None, page_obj=None))
+            response = self.render_to_response(
+                self.context(facets=[], omitted_facets=[], paginator=None, page_obj=None)
+            )
             response.status_code = 400
             return response
         number = page_number(request)
@@ -196,9 +198,11 @@ class FilteredListView(FilterView):
         paginator = BoundedPaginator(self.object_list, self.paginate_by, count, exact, self.get_queryset())
         last = paginator.num_pages
         page = paginator.page(last if number == "last" or number > last else number)
+        facets = self.filterset.facets((count, exact))
         response = self.render_to_response(
             self.context(
-                facets=self.filterset.facets((count, exact)),
+                facets=facets,
+                omitted_facets=[facet["label"] for facet in facets if facet["omitted"]],
                 paginator=paginator,
                 page_obj=page,
                 object_list=page.object_list,

@@ -97,3 +97,16 @@ def test_a_public_read_past_the_statement_timeout_answers_503(client, settings, 
     with connection.cursor() as cursor:
         cursor.execute("SHOW statement_timeout")
         assert cursor.fetchone()[0] == "0"
+
+
+def test_counts_past_the_bound_say_more_than_and_facets_past_theirs_say_why(client, seed, monkeypatch):
+    from agreements import filters
+
+    monkeypatch.setattr(filters, "COUNT_LIMIT", 3)
+    monkeypatch.setattr(filters, "FACET_LIMIT", 3)
+    html = client.get("/commitments/", {"overdue": "", "date_after": "2000-01-02"}).content.decode()
+    assert "More than 3 commitments" in html
+    assert "Download all of them, every row" in html
+    assert "Topics, Statuses, Years: not counted, too many rows." in html
+    paginator = client.get("/commitments/", {"date_after": "2000-01-02", "page": "9"}).context["paginator"]
+    assert (paginator.count, paginator.exact, paginator.num_pages) == (3, False, 1)
