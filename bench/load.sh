@@ -7,7 +7,10 @@
 # (default 4), then runs wrk (Debian package `wrk`, installed with apt-get when missing and
 # running as root) for SECONDS (default 20) per URL, 2 threads and 16 connections, against a
 # minimal Django view (the framework's ceiling, `/bench/ceiling/`) and the app's pages. With
-# CACHE_URL (a Redis URL) the workers share one cache, as several app servers would.
+# CACHE_URL (a Redis URL) the workers share one cache, as several app servers would. With
+# WRITER=1 a writer changes one commitment's status every second while wrk runs (through the
+# ORM, as an editor's save would), so every page is computed afresh after each write: the p99
+# and the errors are what readers feel while editors work.
 # Every request stays on this machine; the server stops when the run ends.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -31,13 +34,32 @@ export DJANGO_SETTINGS_MODULE=bench.settings
 
 .venv/bin/gunicorn bench.wsgi --bind "127.0.0.1:$PORT" --workers "$WORKERS" --log-level warning &
 SERVER=$!
-trap 'kill "$SERVER" 2>/dev/null; wait "$SERVER" 2>/dev/null || true' EXIT
+WRITER_PID=
+trap 'kill "$SERVER" $WRITER_PID 2>/dev/null; wait "$SERVER" 2>/dev/null || true' EXIT
 for _ in $(seq 1 100); do
     curl -fsS "http://127.0.0.1:$PORT/bench/ceiling/" >/dev/null 2>&1 && break
     sleep 0.3
 done
 
-echo "gunicorn: $WORKERS workers; wrk: 2 threads, 16 connections, ${SECONDS_PER_URL}s per URL; cache: $([ -n "${CACHE_URL:-}" ] && echo "shared (CACHE_URL)" || echo "each worker's memory")"
+if [ "${WRITER:-0}" = 1 ]; then
+    # Bounded: stops by itself after the whole run's length, and with the script.
+    .venv/bin/python manage.py shell -c "
+import time
+from agreements.models import Commitment
+rows = list(Commitment.objects.order_by('-id').values_list('pk', flat=True)[:50])
+deadline = time.monotonic() + $((SECONDS_PER_URL * 8 + 60))
+n = 0
+while time.monotonic() < deadline:
+    commitment = Commitment.objects.get(pk=rows[n % len(rows)])
+    commitment.detail = f'Benchmark write {n}'
+    commitment.save(update_fields=['detail', 'updated_at'])
+    n += 1
+    time.sleep(1)
+" &
+    WRITER_PID=$!
+fi
+
+echo "gunicorn: $WORKERS workers; wrk: 2 threads, 16 connections, ${SECONDS_PER_URL}s per URL; cache: $([ -n "${CACHE_URL:-}" ] && echo "shared (CACHE_URL)" || echo "each worker's memory"); writer: $([ "${WRITER:-0}" = 1 ] && echo "one write a second" || echo none)"
 for path in "/bench/ceiling/" "/" "/meetings/" "/meetings/?$PAIR" "/meetings/?q=critical+minerals" \
     "/commitments/?topic=$TOPIC" "/relations/it-jp/"; do
     url="http://127.0.0.1:$PORT$path"
