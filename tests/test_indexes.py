@@ -23,6 +23,9 @@ INDEXES = {
     "agreements_meeting_countries": {"meeting_countries_country_idx"},
     "agreements_meeting_leaders": {"meeting_leaders_leader_idx"},
     "agreements_commitment_parties": {"commitment_parties_country_idx"},
+    "agreements_meetingpair": {"meeting_pair_date_idx"},
+    "agreements_commitmentpair": {"commitment_pair_date_idx", "commitment_pair_topic_idx"},
+    "agreements_pairtally": {"pair_tally_busiest_idx"},
 }
 
 
