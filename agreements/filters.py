@@ -11,7 +11,7 @@ import re
 import django_filters as filters
 from django import forms
 from django.core.exceptions import ValidationError
-from django.db.models import Count, Sum
+from django.db.models import Count, QuerySet, Sum
 from django.db.models.functions import ExtractYear
 from django.forms.utils import flatatt
 from django.utils.functional import cached_property
@@ -20,6 +20,7 @@ from django.utils.safestring import mark_safe
 
 from .models import (
     Commitment,
+    CommitmentPair,
     CommitmentTally,
     Country,
     CountryTally,
@@ -27,6 +28,7 @@ from .models import (
     LeaderTally,
     Meeting,
     MeetingKind,
+    MeetingPair,
     MeetingTally,
     PairTally,
     PairTopicTally,
@@ -231,6 +233,15 @@ def whole_years(after, before):
     return (after.year if after else None, before.year if before else None)
 
 
+def by_dates(rows, field, values):
+    """`rows` on or after `date_after` and on or before `date_before` of `values`, where given."""
+    if values.get("date_after"):
+        rows = rows.filter(**{f"{field}__gte": values["date_after"]})
+    if values.get("date_before"):
+        rows = rows.filter(**{f"{field}__lte": values["date_before"]})
+    return rows
+
+
 class ListFilterSet(filters.FilterSet):
     """A list's filters, with its count and facets read from the summaries (`*Tally` models)
     when the filters allow, else counted up to a bound: no request counts more than
@@ -268,7 +279,22 @@ class ListFilterSet(filters.FilterSet):
 
     @cached_property
     def values(self):
-        return self.form.cleaned_data
+        """The cleaned values, an empty choice of records as [] (the form gives an empty queryset)."""
+        return {
+            name: [] if isinstance(value, QuerySet) and value.query.is_empty() else value
+            for name, value in self.form.cleaned_data.items()
+        }
+
+    def pair_rows(self, values):
+        """The pair rows (`MeetingPair`, `CommitmentPair`) that stand for the rows `values` select
+        when they name two countries and filter only on what pair rows carry, or None. Counting
+        and grouping them reads one index range instead of joining the list's table."""
+        return None
+
+    def counted_rows(self, values):
+        """What to count and group for `values`: their pair rows, or the list's rows."""
+        rows = self.pair_rows(values)
+        return self.rows_for(values) if rows is None else rows
 
     def count(self):
         """(number of rows, exact)."""
@@ -276,7 +302,7 @@ class ListFilterSet(filters.FilterSet):
         if summary:
             rows, field = summary
             return rows.aggregate(total=Sum(field))["total"] or 0, True
-        return bounded_count(self.qs, COUNT_LIMIT)
+        return bounded_count(self.counted_rows(self.values), COUNT_LIMIT)
 
     def facets(self, count):
         """The facets beside a list of `count` rows (exact or not): each value with its count and
@@ -304,11 +330,9 @@ class ListFilterSet(filters.FilterSet):
             rows, total = summary
             found = rows.order_by().values_list(field).annotate(n=Sum(total)).values_list(field, "n")
             return {value: n for value, n in found if n}
-        if parameter == "year":
-            rows, (size, exact) = self.qs, count
-        else:
-            rows = self.rows_for(values)
-            size, exact = bounded_count(rows, FACET_LIMIT)
+        rows = self.counted_rows(values)
+        # A facet whose parameter is not chosen counts the list's own rows: already counted.
+        size, exact = count if values == self.values else bounded_count(rows, FACET_LIMIT)
         if not exact or size > FACET_LIMIT:
             return None
         if parameter == "year":
@@ -438,6 +462,15 @@ class MeetingFilter(ListFilterSet):
             return (rows.filter(kind=values["kind"]) if values.get("kind") else rows), "meetings"
         return None
 
+    def pair_rows(self, values):
+        countries = values.get("country") or []
+        if len(countries) != 2 or not self.active(values) <= {"country", "kind", "date_after", "date_before"}:
+            return None
+        rows = MeetingPair.objects.between(*countries)
+        if values.get("kind"):
+            rows = rows.filter(kind=values["kind"])
+        return by_dates(rows, "date", values)
+
     def facet_labels(self, parameter):
         return MeetingKind.choices
 
@@ -540,6 +573,18 @@ class CommitmentFilter(ListFilterSet):
         if status:
             rows = rows.filter(status=status)
         return rows, "commitments"
+
+    def pair_rows(self, values):
+        countries = values.get("country") or []
+        allowed = {"country", "topic", "status", "date_after", "date_before"}
+        if len(countries) != 2 or not self.active(values) <= allowed:
+            return None
+        rows = CommitmentPair.objects.between(*countries)
+        if values.get("topic"):
+            rows = rows.filter(topic__in=values["topic"])
+        if values.get("status"):
+            rows = rows.filter(status=values["status"])
+        return by_dates(rows, "meeting_date", values)
 
     def facet_labels(self, parameter):
         if parameter == "topic":

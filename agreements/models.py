@@ -713,8 +713,9 @@ class PairTopicTally(Derived):
 
 
 class MeetingPair(Derived):
-    """A pair of a meeting's countries, with its date: how lists and pages find a pair's meetings,
-    newest first, from one index. Kept by database triggers (migration 0011)."""
+    """A pair of a meeting's countries, with its date and kind: how lists and pages find a pair's
+    meetings, newest first, from one index, and count them by kind and year. Kept by database
+    triggers (migration 0011)."""
 
     meeting = models.ForeignKey(
         Meeting, on_delete=models.DO_NOTHING, db_constraint=False, related_name="pairs"
@@ -722,6 +723,7 @@ class MeetingPair(Derived):
     country_a = models.ForeignKey(Country, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+")
     country_b = models.ForeignKey(Country, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+")
     date = models.DateField()
+    kind = models.CharField(max_length=20)
 
     objects = PairQuerySet.as_manager()
     not_dumped = NotDumpedManager()

@@ -154,3 +154,35 @@ def test_a_pair_read_from_its_pair_rows_gives_the_rows_of_the_joins(client, sort
     response = client.get("/meetings/", {"country": ["jp", "it"], **({"sort": sort} if sort else {})})
     assert [meeting.title for meeting in response.context["object_list"]] == expected
     assert response.context["paginator"].count == joined.count() == 30
+
+
+def test_counts_and_facets_of_a_pair_read_from_pair_rows_equal_those_of_the_joins(client):
+    for n in range(12):
+        meeting = make_meeting(
+            countries=("IT", "JP", "FR") if n % 3 else ("IT", "JP"),
+            kind="phone-call" if n % 2 else "summit",
+            date=datetime.date(2020 + n % 3, 3, 1 + n),
+        )
+        for topic in ("space", "energy"):
+            make_commitment(meeting=meeting, topic_id=topic, status="fulfilled" if n % 4 else "announced")
+    make_meeting(countries=("FR", "JP"), kind="summit", date=datetime.date(2021, 3, 1))
+    query = {"country": ["it", "jp"], "date_after": "2020-03-05", "date_before": "2022-12-31"}
+
+    meetings = Meeting.objects.filter(countries="IT").filter(countries="JP").filter(date__gte="2020-03-05")
+    page = client.get("/meetings/", {**query, "kind": "summit"}).context
+    assert page["paginator"].count == meetings.filter(kind="summit").count()
+    kinds = {item["value"]: item["count"] for item in page["facets"][0]["items"]}
+    assert kinds == {kind: meetings.filter(kind=kind).count() for kind in ("summit", "phone-call")}
+
+    commitments = (
+        Commitment.objects.filter(parties="IT").filter(parties="JP").filter(meeting_date__gte="2020-03-05")
+    )
+    page = client.get("/commitments/", {**query, "topic": "space", "status": "fulfilled"}).context
+    assert page["paginator"].count == commitments.filter(topic="space", status="fulfilled").count()
+    years = {item["value"]: item["count"] for item in page["facets"][2]["items"]}
+    expected = commitments.filter(topic="space", status="fulfilled")
+    assert years == {
+        str(y): expected.filter(meeting_date__year=y).count()
+        for y in (2020, 2021, 2022)
+        if expected.filter(meeting_date__year=y).exists()
+    }

@@ -87,7 +87,7 @@ def counted():
         "pairs": nonzero((key, tuple(value)) for key, value in pairs.items() if any(value)),
         "pair_topics": nonzero(pair_topics.items()),
         "meeting_pairs": sorted(
-            (meeting.pk, *pair, meeting.date)
+            (meeting.pk, *pair, meeting.date, meeting.kind)
             for meeting in Meeting.objects.prefetch_related("countries")
             for pair in combinations(sorted(c.code for c in meeting.countries.all()), 2)
         ),
@@ -121,7 +121,9 @@ def kept():
             ((r.country_a_id, r.country_b_id, r.topic_id, r.status), r.commitments)
             for r in PairTopicTally.objects.all()
         ),
-        "meeting_pairs": sorted(MeetingPair.objects.values_list("meeting", "country_a", "country_b", "date")),
+        "meeting_pairs": sorted(
+            MeetingPair.objects.values_list("meeting", "country_a", "country_b", "date", "kind")
+        ),
         "commitment_pairs": sorted(
             CommitmentPair.objects.values_list(
                 "commitment", "country_a", "country_b", "topic", "status", "meeting_date"

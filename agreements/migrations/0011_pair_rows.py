@@ -1,11 +1,11 @@
 """Pair rows: one row for each pair of a meeting's countries and of a commitment's parties,
-carrying what a pair's lists sort and filter by (date; topic, status and date), so a pair's
+carrying what a pair's lists sort and filter by (date and kind; topic, status and date), so a pair's
 meetings or commitments are one index range, newest first (see `agreements.models.Pair`).
 
 Kept by triggers, whoever writes, with the same timing as the summaries' (migration 0010): a
 link row adds the pairs it makes with the rows of its meeting or commitment present at that
-moment and deletes those it made; a meeting's new date and a commitment's new topic, status or
-date are copied to its pairs.
+moment and deletes those it made; a meeting's new date or kind and a commitment's new topic,
+status or date are copied to its pairs.
 """
 
 import django.db.models.deletion
@@ -29,8 +29,8 @@ def pair_of(other, row):
 
 def added_meeting_country(row):
     return (
-        "INSERT INTO agreements_meetingpair (meeting_id, country_a_id, country_b_id, date) "
-        f"SELECT {row}.meeting_id, {pair_of('o.country_id', f'{row}.country_id')}, m.date "
+        "INSERT INTO agreements_meetingpair (meeting_id, country_a_id, country_b_id, date, kind) "
+        f"SELECT {row}.meeting_id, {pair_of('o.country_id', f'{row}.country_id')}, m.date, m.kind "
         f"FROM {MEETING_COUNTRIES} o JOIN {MEETINGS} m ON m.id = o.meeting_id "
         f"WHERE o.meeting_id = {row}.meeting_id AND o.country_id <> {row}.country_id"
     )
@@ -60,7 +60,7 @@ def removed_party(row):
     )
 
 
-MEETING_MOVED = "UPDATE agreements_meetingpair SET date = NEW.date WHERE meeting_id = NEW.id"
+MEETING_MOVED = "UPDATE agreements_meetingpair SET date = NEW.date, kind = NEW.kind WHERE meeting_id = NEW.id"
 COMMITMENT_CHANGED = (
     "UPDATE agreements_commitmentpair SET topic_id = NEW.topic_id, status = NEW.status, "
     "meeting_date = NEW.meeting_date WHERE commitment_id = NEW.id"
@@ -68,7 +68,7 @@ COMMITMENT_CHANGED = (
 # table: (added, removed) for link tables; (columns, statement) for the records
 LINKS = {MEETING_COUNTRIES: (added_meeting_country, removed_meeting_country), PARTIES: (added_party, removed_party)}
 RECORDS = {
-    MEETINGS: ("date", MEETING_MOVED),
+    MEETINGS: ("date, kind", MEETING_MOVED),
     # meeting_id too: on PostgreSQL a trigger sets meeting_date when only meeting_id is updated
     COMMITMENTS: ("meeting_id, topic_id, status, meeting_date", COMMITMENT_CHANGED),
 }
@@ -114,8 +114,8 @@ def postgresql_statements():
 
 
 FILL = [
-    "INSERT INTO agreements_meetingpair (meeting_id, country_a_id, country_b_id, date) "
-    f"SELECT x.meeting_id, x.country_id, y.country_id, m.date FROM {MEETING_COUNTRIES} x "
+    "INSERT INTO agreements_meetingpair (meeting_id, country_a_id, country_b_id, date, kind) "
+    f"SELECT x.meeting_id, x.country_id, y.country_id, m.date, m.kind FROM {MEETING_COUNTRIES} x "
     f"JOIN {MEETING_COUNTRIES} y ON y.meeting_id = x.meeting_id AND x.country_id < y.country_id "
     f"JOIN {MEETINGS} m ON m.id = x.meeting_id",
     "INSERT INTO agreements_commitmentpair (commitment_id, country_a_id, country_b_id, topic_id, status, meeting_date) "
@@ -177,6 +177,7 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('date', models.DateField()),
+                ('kind', models.CharField(max_length=20)),
                 ('country_a', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='agreements.country')),
                 ('country_b', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='agreements.country')),
                 ('meeting', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='pairs', to='agreements.meeting')),
