@@ -9,8 +9,8 @@ import datetime
 
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Exists, F, OuterRef, Q
-from django.db.models.functions import Length, Upper
+from django.db.models import Count, Exists, F, OuterRef, Q
+from django.db.models.functions import ExtractYear, Length, Upper
 from django.db.models.lookups import Exact
 from django.http import QueryDict
 from django.urls import reverse
@@ -779,6 +779,41 @@ class CommitmentPair(Derived):
         return f"{self.country_a_id}-{self.country_b_id} {self.commitment_id}"
 
 
+class CountryMeeting(Derived):
+    """A meeting's country, with the meeting's date and kind: how a country's page and list find its
+    meetings, newest first, from one index. Kept by database triggers (migration 0012)."""
+
+    country = models.ForeignKey(Country, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+")
+    meeting = models.ForeignKey(Meeting, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+")
+    date = models.DateField()
+    kind = models.CharField(max_length=20)
+
+    class Meta(Derived.Meta):
+        ordering = ["country", "-date", "-meeting"]
+        constraints = [models.UniqueConstraint(fields=["meeting", "country"], name="country_meeting_unique")]
+        indexes = [models.Index(fields=["country", "date", "meeting"], name="country_meeting_date_idx")]
+
+    def __str__(self):
+        return f"{self.country_id} {self.meeting_id}"
+
+
+class LeaderMeeting(Derived):
+    """A meeting's leader, with the meeting's date: how a leader's page and list find their
+    meetings, newest first, from one index. Kept by database triggers (migration 0012)."""
+
+    leader = models.ForeignKey(Leader, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+")
+    meeting = models.ForeignKey(Meeting, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+")
+    date = models.DateField()
+
+    class Meta(Derived.Meta):
+        ordering = ["leader", "-date", "-meeting"]
+        constraints = [models.UniqueConstraint(fields=["meeting", "leader"], name="leader_meeting_unique")]
+        indexes = [models.Index(fields=["leader", "date", "meeting"], name="leader_meeting_date_idx")]
+
+    def __str__(self):
+        return f"{self.leader_id} {self.meeting_id}"
+
+
 # Pairs as values -----------------------------------------------------------------------------
 
 
@@ -836,15 +871,15 @@ class Pair:
     def commitments(self):
         return Commitment.objects.between(self.a, self.b)
 
-    def meeting_keys(self):
-        """The keys of the pair's meetings, newest first, read from one index."""
-        rows = MeetingPair.objects.between(self.a, self.b)
-        return rows.order_by("-date", "-meeting").values_list("meeting", flat=True)
-
     def commitment_keys(self, **filters):
         """The keys of the pair's commitments (with `filters` on topic or status), newest first."""
         rows = CommitmentPair.objects.between(self.a, self.b).filter(**filters)
         return rows.order_by("-meeting_date", "-commitment").values_list("commitment", flat=True)
+
+    def meetings_by_year(self):
+        """{year: number of the pair's meetings}, counted from the pair rows' index."""
+        rows = MeetingPair.objects.between(self.a, self.b).annotate(year=ExtractYear("date"))
+        return dict(rows.order_by().values_list("year").annotate(n=Count("meeting")).values_list("year", "n"))
 
     def tally(self):
         return PairTally.objects.between(self.a, self.b).first()

@@ -25,12 +25,15 @@ from .models import (
     CommitmentPair,
     CommitmentTally,
     Country,
+    CountryMeeting,
     CountryTally,
     DiplomaticTie,
     Grouping,
     Leader,
+    LeaderMeeting,
     Meeting,
     MeetingCitation,
+    MeetingPair,
     MeetingTally,
     Pair,
     PairTally,
@@ -38,6 +41,7 @@ from .models import (
     StatusChange,
     Topic,
 )
+from .templatetags.agreements_tags import MAX_DOTS
 
 DETAIL_LIST_LENGTH = 20  # rows of a list on a detail page; the full list is one link away
 PER_GROUP_LENGTH = 10  # rows of each topic or status group on a detail page
@@ -76,6 +80,13 @@ def in_key_order(queryset, keys):
     """The rows of `queryset` whose keys are `keys`, in that order."""
     position = {key: index for index, key in enumerate(keys)}
     return sorted(queryset.filter(pk__in=keys), key=lambda row: position[row.pk])
+
+
+def latest_meetings(rows):
+    """The latest DETAIL_LIST_LENGTH meetings of `rows` (pair or party rows), newest first, their
+    keys read from the rows' (…, date, meeting) index."""
+    keys = rows.order_by("-date", "-meeting").values_list("meeting", flat=True)[:DETAIL_LIST_LENGTH]
+    return in_key_order(Meeting.objects.with_related(), list(keys))
 
 
 def page_number(request):
@@ -314,7 +325,7 @@ class CountryDetailView(CachedPageMixin, DetailView):
         return super().get_context_data(
             leaders=country.leaders.order_by("-took_office", "name"),
             groupings=country.groupings.all(),
-            meetings=Meeting.objects.involving(country).with_related()[:DETAIL_LIST_LENGTH],
+            meetings=latest_meetings(CountryMeeting.objects.filter(country=country)),
             partners=[
                 {
                     "country": tally.country_b if tally.country_a_id == country.code else tally.country_a,
@@ -354,7 +365,7 @@ class LeaderDetailView(CachedPageMixin, DetailView):
         leader = self.object
         tally = getattr(leader, "tally", None)
         return super().get_context_data(
-            meetings=leader.meetings.with_related()[:DETAIL_LIST_LENGTH],
+            meetings=latest_meetings(LeaderMeeting.objects.filter(leader=leader)),
             meeting_total=tally.meetings if tally else 0,
             other_terms=Leader.objects.filter(name=leader.name)
             .exclude(pk=leader.pk)
@@ -480,17 +491,20 @@ class RelationDetailView(CachedPageMixin, TemplateView):
             }
             for row in matrix
         ]
-        timeline = pair.meetings().order_by("date", "slug").values_list("date", "slug", "kind", "title")
+        if tally.meetings > MAX_DOTS:
+            timeline, by_year = [], pair.meetings_by_year()
+        else:
+            rows = pair.meetings().order_by("date", "slug").values_list("date", "slug", "kind", "title")
+            timeline, by_year = [SimpleNamespace(date=d, slug=s, kind=k, title=t) for d, s, k, t in rows], {}
         return super().get_context_data(
             pair=pair,
             tie=DiplomaticTie.objects.between(pair.a, pair.b).select_related("source").first(),
             groupings=Grouping.objects.filter(members=pair.a).filter(members=pair.b),
-            meetings=in_key_order(
-                Meeting.objects.with_related(), list(pair.meeting_keys()[:DETAIL_LIST_LENGTH])
-            ),
+            meetings=latest_meetings(MeetingPair.objects.between(pair.a, pair.b)),
             meeting_total=tally.meetings,
             commitment_total=tally.commitments,
-            timeline_meetings=[SimpleNamespace(date=d, slug=s, kind=k, title=t) for d, s, k, t in timeline],
+            timeline_meetings=timeline,
+            meetings_by_year=by_year,
             topic_groups=topic_groups,
             upgrades_url=pair.commitments_url(topic=PARTNERSHIP_UPGRADE),
             upgrades=upgrades,

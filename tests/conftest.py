@@ -33,12 +33,13 @@ def editor_client(client, editor):
     return client
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="session", autouse=True)
 def reference_data(django_db_setup, django_db_blocker):
     """The countries, topics and groupings the migrations loaded, kept to restore them.
 
     Browser tests are transactional, so the database is flushed after each; under
-    pytest-xdist it may not have been serialized for Django to restore it.
+    pytest-xdist it may not have been serialized for Django to restore it. Read before any
+    test runs, so that an earlier transactional test's flush cannot leave it empty.
     """
     from django.core import serializers
 

@@ -1,6 +1,6 @@
-"""The summaries and pair rows (counts by year, kind, topic, status, country, leader and pair) stay equal to a
-count of the record after every kind of write: created, changed, linked, unlinked, deleted, bulk
-inserted, loaded from fixtures, imported."""
+"""The summaries (counts by year, kind, topic, status, country, leader and pair), pair rows and
+party rows stay equal to a count of the record after every kind of write: created, changed,
+linked, unlinked, deleted, bulk inserted, loaded from fixtures, imported."""
 
 import datetime
 import json
@@ -16,7 +16,9 @@ from agreements.models import (
     Commitment,
     CommitmentPair,
     CommitmentTally,
+    CountryMeeting,
     CountryTally,
+    LeaderMeeting,
     LeaderTally,
     Meeting,
     MeetingPair,
@@ -91,6 +93,16 @@ def counted():
             for meeting in Meeting.objects.prefetch_related("countries")
             for pair in combinations(sorted(c.code for c in meeting.countries.all()), 2)
         ),
+        "country_meetings": sorted(
+            (meeting.pk, country.code, meeting.date, meeting.kind)
+            for meeting in Meeting.objects.prefetch_related("countries")
+            for country in meeting.countries.all()
+        ),
+        "leader_meetings": sorted(
+            (meeting.pk, leader.pk, meeting.date)
+            for meeting in Meeting.objects.prefetch_related("leaders")
+            for leader in meeting.leaders.all()
+        ),
         "commitment_pairs": sorted(
             (commitment.pk, *pair, commitment.topic_id, commitment.status, commitment.meeting_date)
             for commitment in Commitment.objects.prefetch_related("parties")
@@ -124,6 +136,8 @@ def kept():
         "meeting_pairs": sorted(
             MeetingPair.objects.values_list("meeting", "country_a", "country_b", "date", "kind")
         ),
+        "country_meetings": sorted(CountryMeeting.objects.values_list("meeting", "country", "date", "kind")),
+        "leader_meetings": sorted(LeaderMeeting.objects.values_list("meeting", "leader", "date")),
         "commitment_pairs": sorted(
             CommitmentPair.objects.values_list(
                 "commitment", "country_a", "country_b", "topic", "status", "meeting_date"
@@ -229,4 +243,5 @@ def test_a_flush_leaves_no_summary_behind_whatever_the_order_of_the_tables(refer
     call_command("flush", interactive=False, verbosity=0)
     for model in (MeetingTally, CommitmentTally, CountryTally, LeaderTally, PairTally, PairTopicTally):
         assert not model.objects.exists(), model.__name__
-    assert not MeetingPair.objects.exists() and not CommitmentPair.objects.exists()
+    for model in (MeetingPair, CommitmentPair, CountryMeeting, LeaderMeeting):
+        assert not model.objects.exists(), model.__name__

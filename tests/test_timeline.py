@@ -49,6 +49,13 @@ def test_many_meetings_are_counted_by_year_with_fewer_labels():
     assert 1 < len(chart["years"]) <= MAX_TICKS
 
 
+def test_counts_by_year_are_drawn_as_bars_over_the_years_they_cover():
+    chart = timeline_chart([], upgrades(1, first=datetime.date(2004, 3, 1)), by_year={2001: 3, 2003: 1})
+    assert [bar["label"] for bar in chart["bars"]] == ["2001: 3 meetings", "2003: 1 meeting"]
+    assert chart["meeting_count"] == 4 and (chart["first"], chart["last"]) == (2001, 2004)
+    assert chart["bars"][0]["height"] > chart["bars"][1]["height"]
+
+
 def test_many_levels_name_only_the_latest_in_the_legend_and_label_only_the_current():
     chart = timeline_chart(meetings(3), upgrades(MAX_LEGEND_LEVELS + 4))
     assert chart["earlier_levels"] == 4
@@ -63,5 +70,6 @@ def test_the_busiest_pair_page_stays_small(client):
     for n in range(MAX_DOTS + 1):
         make_meeting(date=datetime.date(2000, 1, 1) + datetime.timedelta(days=30 * n))
     page = client.get("/relations/it-jp/").content.decode()
+    assert f"{MAX_DOTS + 1} meetings, counted by year" in page
     assert page.count('class="bar-meetings"') > 10 and "dot-in-person" not in page.split("<figcaption>")[0]
     assert "meetings a year" in page

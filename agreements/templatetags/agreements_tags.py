@@ -53,9 +53,16 @@ def _x(day, start, end):
 
 
 @register.inclusion_tag("includes/_timeline.html")
-def timeline_chart(meetings, upgrades, chart_id="timeline"):
-    """A pair's meetings and partnership levels on one time axis, as SVG shapes."""
+def timeline_chart(meetings, upgrades, by_year=None, chart_id="timeline"):
+    """A pair's meetings and partnership levels on one time axis, as SVG shapes: a dot for each
+    meeting, or one bar a year when given their number in each year (`by_year`) or more than
+    MAX_DOTS meetings."""
+    if by_year is None and len(meetings) > MAX_DOTS:
+        by_year = Counter(meeting.date.year for meeting in meetings)
+    if by_year:
+        meetings = []
     days = [meeting.date for meeting in meetings] + [upgrade.meeting.date for upgrade in upgrades]
+    days += [datetime.date(year, 1, 1) for year in by_year or ()]
     if not days:
         return {"empty": True}
     start = datetime.date(min(days).year, 1, 1)
@@ -87,10 +94,7 @@ def timeline_chart(meetings, upgrades, chart_id="timeline"):
                 "latest": index == len(upgrades) - 1,
             }
         )
-    points, bars = [], []
-    if len(meetings) > MAX_DOTS:
-        bars = year_bars(meetings, start, end)
-        meetings = []
+    points, bars = [], year_bars(by_year, start, end) if by_year else []
     previous_x = None
     row = 0
     for meeting in sorted(meetings, key=lambda m: (m.date, m.slug)):
@@ -129,9 +133,8 @@ def timeline_chart(meetings, upgrades, chart_id="timeline"):
     }
 
 
-def year_bars(meetings, start, end):
-    """One bar a year, its height the year's share of the busiest year's meetings."""
-    counts = Counter(meeting.date.year for meeting in meetings)
+def year_bars(counts, start, end):
+    """One bar a year of `counts` ({year: meetings}), its height the year's share of the busiest year's."""
     busiest = max(counts.values())
     bars = []
     for year, count in sorted(counts.items()):
