@@ -42,6 +42,7 @@ MAX_QUERY_LENGTH = 200
 MAX_COUNTRIES = 5  # country= values in one list; each is a join
 MAX_TOPICS = 10  # topic= values in one list
 COUNT_LIMIT = 10_000  # rows counted one by one; beyond it a list says "more than 10,000"
+SEARCH_COUNT_LIMIT = 1_000  # the same for a word search, whose every match is looked up
 FACET_LIMIT = 5_000  # rows a facet counts one by one; beyond it the facet is left out
 FIRST_DAY = datetime.date(1800, 1, 1)
 LAST_DAY = datetime.date(2200, 12, 31)
@@ -205,10 +206,6 @@ class SortFilter(filters.OrderingFilter):
         return qs
 
 
-def search_words(queryset, name, value):
-    return queryset.matching(value)
-
-
 def country_options():
     return [(code.lower(), name) for code, name in Country.objects.with_records().values_list("code", "name")]
 
@@ -249,6 +246,7 @@ class ListFilterSet(filters.FilterSet):
 
     facet_specs = ()  # (parameter, label, repeatable, field of the rows and of the tally)
     option_lists = {}  # field: function giving its options, read when the form is rendered
+    many_matches = False  # a word search matched more rows than it counts (see `list_rows`)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -302,7 +300,17 @@ class ListFilterSet(filters.FilterSet):
         if summary:
             rows, field = summary
             return rows.aggregate(total=Sum(field))["total"] or 0, True
-        return bounded_count(self.counted_rows(self.values), COUNT_LIMIT)
+        limit = SEARCH_COUNT_LIMIT if self.values.get("q") else COUNT_LIMIT
+        return bounded_count(self.counted_rows(self.values), limit)
+
+    def list_rows(self, exact):
+        """The list's rows in its order, given whether its count is exact: a word search that
+        matched more rows than it counts reads them in the list's order (`search`)."""
+        self.many_matches = not exact
+        return self.qs
+
+    def search_words(self, queryset, name, value):
+        return queryset.matching(value, in_list_order=self.many_matches)
 
     def facets(self, count):
         """The facets beside a list of `count` rows (exact or not): each value with its count and
@@ -429,7 +437,7 @@ class MeetingFilter(ListFilterSet):
         label="Words",
         field_name="title",
         lookup_expr="exact",
-        method=search_words,
+        method="search_words",
         max_length=MAX_QUERY_LENGTH,
     )
     sort = SortFilter(
@@ -515,7 +523,7 @@ class CommitmentFilter(ListFilterSet):
         label="Words",
         field_name="summary",
         lookup_expr="exact",
-        method=search_words,
+        method="search_words",
         max_length=MAX_QUERY_LENGTH,
     )
     sort = SortFilter(

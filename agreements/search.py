@@ -15,8 +15,9 @@ import re
 
 from django.contrib.postgres.search import SearchQuery, SearchVector
 from django.db import connections
-from django.db.models import Q
+from django.db.models import F, Func, Q
 from django.db.models.expressions import RawSQL
+from django.db.models.lookups import In
 
 # Letters and digits only: PostgreSQL's parser splits words at an underscore, so SQLite must too.
 WORD = re.compile(r"[^\W_]+")
@@ -45,6 +46,7 @@ def with_word(model, word, vendor):
         return (
             model._default_manager.annotate(search_document=document)
             .filter(search_document=query)
+            .order_by()
             .values("pk")
         )
     return RawSQL(f"SELECT rowid FROM {table}_fts WHERE {table}_fts MATCH %s", [f'"{word}"*'])
@@ -64,17 +66,53 @@ def led_by_word(word, vendor):
     return Meeting.leaders.through.objects.filter(leader__in=leaders.values("pk")).values("meeting_id")
 
 
-def search(queryset, text):
-    """Meetings or commitments of `queryset` matching every word of `text`."""
-    from .models import Meeting
+class Unindexed(Func):
+    """A column as an expression (`+id`) that no index serves: the database then reads rows in
+    the order of the list's own index and tests each one, rather than looking matches up."""
+
+    template = "+%(expressions)s"
+
+
+def union_all(*parts):
+    """One subquery of the keys `parts` select (querysets of one column, or raw SQL)."""
+    statements, params = [], []
+    for part in parts:
+        raw = isinstance(part, RawSQL)
+        sql, part_params = (part.sql, part.params) if raw else part.query.sql_with_params()
+        statements.append(sql)
+        params.extend(part_params)
+    return RawSQL(" UNION ALL ".join(statements), params)
+
+
+def search(queryset, text, in_list_order=False):
+    """Meetings or commitments of `queryset` matching every word of `text`.
+
+    The longest word (the likeliest to be rare) drives: its matches are collected from the
+    indexes into one subquery and the rows looked up by key; each other word's matches are
+    then tested row by row, and the rows sorted. With `in_list_order`, for words that match many
+    rows, every word is tested row by row while the rows are read in the list's order, so the
+    first page stops after a few dozen rows rather than sorting thousands.
+    """
+    from .models import Commitment, Meeting
 
     vendor = connections[queryset.db].vendor
     of_meetings = queryset.model is Meeting
-    meeting_key = "pk__in" if of_meetings else "meeting_id__in"
-    for term in words(text):
-        condition = Q(**{meeting_key: with_word(Meeting, term, vendor)})
-        condition |= Q(**{meeting_key: led_by_word(term, vendor)})
+    terms = sorted(words(text), key=len, reverse=True)
+    if terms and not in_list_order:
+        meetings = union_all(with_word(Meeting, terms[0], vendor), led_by_word(terms[0], vendor))
+        if of_meetings:
+            keys = meetings
+        else:
+            of_meeting = Commitment.objects.order_by().filter(meeting_id__in=meetings).values("pk")
+            keys = union_all(of_meeting, with_word(Commitment, terms[0], vendor))
+        queryset = queryset.filter(pk__in=keys)
+        terms = terms[1:]
+    own_key = Unindexed(F("pk")) if in_list_order else F("pk")
+    meeting_key = own_key if of_meetings else Unindexed(F("meeting_id")) if in_list_order else F("meeting_id")
+    for term in terms:
+        condition = Q(In(meeting_key, with_word(Meeting, term, vendor)))
+        condition |= Q(In(meeting_key, led_by_word(term, vendor)))
         if not of_meetings:
-            condition |= Q(pk__in=with_word(queryset.model, term, vendor))
+            condition |= Q(In(own_key, with_word(Commitment, term, vendor)))
         queryset = queryset.filter(condition)
     return queryset

@@ -94,3 +94,39 @@ def test_cached_pages_keep_each_sort_and_page_apart(client):
         assert titles(sort="-title") == [f"Meeting {n:02d}" for n in range(29, 4, -1)]
         assert titles(sort="title", page=2) == [f"Meeting {n:02d}" for n in range(25, 30)]
         assert titles() == [f"Meeting {n:02d}" for n in range(29, 4, -1)]
+
+
+def a_crowd_of_matches():
+    leader = make_leader(name="Ada Example")
+    for n in range(12):
+        meeting = make_meeting(
+            title=f"Harbour talks {n}" if n % 3 else f"Rail talks {n}",
+            date=datetime.date(2020, 1, 1) + datetime.timedelta(days=n % 5),
+            leaders=[leader] if n % 4 == 0 else [],
+        )
+        make_commitment(meeting=meeting, summary=f"Harbour works {n}" if n % 2 else f"Bridge {n}")
+
+
+@pytest.mark.parametrize("text", ["harbour", "talks harbour", "ada", "ada rail", "bridge harbour", "nothing"])
+@pytest.mark.parametrize("model", [Meeting, Commitment])
+def test_reading_in_list_order_finds_the_same_rows_in_the_same_order(model, text):
+    a_crowd_of_matches()
+    order = ["-date", "slug"] if model is Meeting else list(Commitment.NEWEST_FIRST)
+    rows = model.objects.order_by(*order)
+    looked_up = list(rows.matching(text).values_list("pk", flat=True))
+    in_order = list(rows.matching(text, in_list_order=True).values_list("pk", flat=True))
+    assert in_order == looked_up
+    assert looked_up or text == "nothing" or (model is Meeting and "bridge" in text)
+
+
+def test_a_search_matching_more_than_it_counts_says_so_and_pages_newest_first(client, monkeypatch):
+    from agreements import filters
+
+    monkeypatch.setattr(filters, "SEARCH_COUNT_LIMIT", 3)
+    a_crowd_of_matches()
+    page = client.get("/meetings/?q=harbour").content.decode()
+    assert "More than 3 meetings" in page
+    newest = Meeting.objects.matching("harbour").order_by("-date", "slug")[:3]
+    titles = [meeting.title for meeting in newest]
+    assert all(title in page for title in titles)
+    assert page.index(titles[0]) < page.index(titles[1]) < page.index(titles[2])
