@@ -26,6 +26,8 @@ INDEXES = {
     "agreements_meetingpair": {"meeting_pair_date_idx"},
     "agreements_commitmentpair": {"commitment_pair_date_idx", "commitment_pair_topic_idx"},
     "agreements_pairtally": {"pair_tally_busiest_idx"},
+    "agreements_countrymeeting": {"country_meeting_date_idx"},
+    "agreements_leadermeeting": {"leader_meeting_date_idx"},
 }
 
 
