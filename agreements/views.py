@@ -41,7 +41,7 @@ from .models import (
     StatusChange,
     Topic,
 )
-from .templatetags.agreements_tags import MAX_DOTS
+from .templatetags.agreements_tags import MAX_DOTS, MAX_LEVELS
 
 DETAIL_LIST_LENGTH = 20  # rows of a list on a detail page; the full list is one link away
 PER_GROUP_LENGTH = 10  # rows of each topic or status group on a detail page
@@ -466,11 +466,12 @@ class RelationDetailView(CachedPageMixin, TemplateView):
         rows = Commitment.objects.select_related("meeting", "topic")
         upgrade_keys = pair.commitment_keys(topic=PARTNERSHIP_UPGRADE)
         levels = CommitmentPair.objects.between(pair.a, pair.b).filter(topic=PARTNERSHIP_UPGRADE)
+        latest_levels = levels.order_by("-meeting_date", "-commitment").values_list(
+            "meeting_date", "commitment__level_to"
+        )[:MAX_LEVELS]
         upgrades = [
             SimpleNamespace(meeting=SimpleNamespace(date=day), level_to=level)
-            for day, level in levels.order_by("meeting_date", "commitment").values_list(
-                "meeting_date", "commitment__level_to"
-            )
+            for day, level in reversed(list(latest_levels))
         ]
         recent_upgrades = sorted(
             rows.filter(pk__in=list(upgrade_keys[:PER_GROUP_LENGTH])),
@@ -508,6 +509,7 @@ class RelationDetailView(CachedPageMixin, TemplateView):
             topic_groups=topic_groups,
             upgrades_url=pair.commitments_url(topic=PARTNERSHIP_UPGRADE),
             upgrades=upgrades,
+            upgrade_total=sum(n for (topic, _status), n in cells.items() if topic == PARTNERSHIP_UPGRADE),
             recent_upgrades=recent_upgrades,
             current_level=upgrades[-1].level_to if upgrades else "",
             matrix=matrix,

@@ -86,8 +86,11 @@ def test_pair_page_shows_the_latest_ten_of_each_topic_in_topic_order(client):
     assert [c.pk for c in shown] == [c.pk for c in expected]
 
 
-def test_pair_page_lists_the_latest_partnership_levels_and_links_to_all(client):
+def test_pair_page_lists_the_latest_partnership_levels_and_links_to_all(client, monkeypatch):
+    from agreements import views
     from agreements.views import PER_GROUP_LENGTH
+
+    monkeypatch.setattr(views, "MAX_LEVELS", PER_GROUP_LENGTH + 1)  # the timeline draws the latest
 
     levels = [f"Level {n}" for n in range(PER_GROUP_LENGTH + 3)]
     for n, meeting in enumerate(meetings_over_days(len(levels))):
@@ -105,6 +108,9 @@ def test_pair_page_lists_the_latest_partnership_levels_and_links_to_all(client):
     assert f"The latest {PER_GROUP_LENGTH} of {len(levels)} upgrades" in page
     assert f'topic=partnership-upgrade">All {len(levels)} partnership upgrades of the two</a>' in page
     assert f"Relations today: <strong>{levels[-1]}</strong>" in page
+    timeline = page.split('<figure class="chart timeline">')[1].split("</svg>")[0]
+    assert timeline.count("<title>From ") == PER_GROUP_LENGTH + 1
+    assert f"{len(levels)} partnership levels, the latest" in timeline
 
 
 def test_pair_page_fragments_follow_every_write(client):

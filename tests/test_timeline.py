@@ -73,3 +73,9 @@ def test_the_busiest_pair_page_stays_small(client):
     assert f"{MAX_DOTS + 1} meetings, counted by year" in page
     assert page.count('class="bar-meetings"') > 10 and "dot-in-person" not in page.split("<figcaption>")[0]
     assert "meetings a year" in page
+
+
+def test_a_pair_with_more_levels_than_drawn_says_how_many_came_before():
+    chart = timeline_chart(meetings(3), upgrades(4), level_total=4 + 100)
+    assert len(chart["levels"]) == 4 and chart["earlier_levels"] == 100
+    assert chart["level_total"] == 104

@@ -19,6 +19,7 @@ BAR_HEIGHT = 34
 MAX_DOTS = 150  # more meetings than this are drawn as one bar a year, with its count
 MAX_TICKS = 16  # year labels on the axis, at most
 MAX_LEGEND_LEVELS = 6  # the latest partnership levels named in the legend
+MAX_LEVELS = 50  # the latest partnership levels drawn; earlier ones are counted in the legend
 TICK_STEPS = (1, 2, 5, 10, 20, 50, 100)
 LEVEL_FILLS = ["#d6e4f0", "#9dbfdd", "#5b92c4", "#2c6aa3", "#0b4a80"]
 LEVEL_INKS = ["#10283d", "#10283d", "#ffffff", "#ffffff", "#ffffff"]
@@ -53,10 +54,10 @@ def _x(day, start, end):
 
 
 @register.inclusion_tag("includes/_timeline.html")
-def timeline_chart(meetings, upgrades, by_year=None, chart_id="timeline"):
+def timeline_chart(meetings, upgrades, by_year=None, level_total=None, chart_id="timeline"):
     """A pair's meetings and partnership levels on one time axis, as SVG shapes: a dot for each
     meeting, or one bar a year when given their number in each year (`by_year`) or more than
-    MAX_DOTS meetings."""
+    MAX_DOTS meetings. `upgrades` may be the latest of `level_total`."""
     if by_year is None and len(meetings) > MAX_DOTS:
         by_year = Counter(meeting.date.year for meeting in meetings)
     if by_year:
@@ -119,7 +120,8 @@ def timeline_chart(meetings, upgrades, by_year=None, chart_id="timeline"):
         "years": years,
         "levels": levels,
         "legend_levels": levels[-MAX_LEGEND_LEVELS:],
-        "earlier_levels": max(len(levels) - MAX_LEGEND_LEVELS, 0),
+        "level_total": level_total or len(levels),
+        "earlier_levels": max((level_total or len(levels)) - len(levels[-MAX_LEGEND_LEVELS:]), 0),
         "points": points,
         "bars": bars,
         "level_top": LEVEL_TOP,
