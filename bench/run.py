@@ -100,6 +100,9 @@ def targets():
         ("meetings, unfiltered", "/meetings/"),
         ("meetings of a pair", f"/meetings/?{pair}"),
         ("meetings, text search", "/meetings/?q=critical+minerals"),
+        ("meetings of a country", f"/meetings/?country={a}"),
+        ("commitments, text search (a rare word)", "/commitments/?q=tokyo"),
+        ("commitments of a country", f"/commitments/?country={a}"),
         ("commitments of a topic", f"/commitments/?topic={topic}"),
         (
             "commitments: topic, status, pair, dates",
