@@ -35,6 +35,7 @@ from .models import (
     Status,
     Topic,
 )
+from .search import Search
 
 SLUG = re.compile(r"[-a-zA-Z0-9_]{1,200}")
 COUNTRY_CODE = re.compile(r"[a-zA-Z]{2}")
@@ -246,7 +247,7 @@ class ListFilterSet(filters.FilterSet):
 
     facet_specs = ()  # (parameter, label, repeatable, field of the rows and of the tally)
     option_lists = {}  # field: function giving its options, read when the form is rendered
-    many_matches = False  # a word search matched more rows than it counts (see `list_rows`)
+    word_search = None  # the `q` search, planned once for the count, the page and the facets
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -303,14 +304,10 @@ class ListFilterSet(filters.FilterSet):
         limit = SEARCH_COUNT_LIMIT if self.values.get("q") else COUNT_LIMIT
         return bounded_count(self.counted_rows(self.values), limit)
 
-    def list_rows(self, exact):
-        """The list's rows in its order, given whether its count is exact: a word search that
-        matched more rows than it counts reads them in the list's order (`search`)."""
-        self.many_matches = not exact
-        return self.qs
-
     def search_words(self, queryset, name, value):
-        return queryset.matching(value, in_list_order=self.many_matches)
+        if self.word_search is None:
+            self.word_search = Search(queryset.model, value, queryset.db)
+        return self.word_search.apply(queryset)
 
     def facets(self, count):
         """The facets beside a list of `count` rows (exact or not): each value with its count and

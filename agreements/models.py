@@ -242,11 +242,11 @@ class MeetingQuerySet(models.QuerySet):
     def with_related(self):
         return self.select_related("host").prefetch_related("countries", "leaders")
 
-    def matching(self, text, in_list_order=False):
+    def matching(self, text):
         """Meetings whose title, summary, place or leaders' names hold every word of `text`."""
-        from .search import search
+        from .search import Search
 
-        return search(self, text, in_list_order)
+        return Search(self.model, text, self.db).apply(self)
 
 
 class Meeting(Timestamped):
@@ -358,11 +358,11 @@ class CommitmentQuerySet(models.QuerySet):
     def with_related(self):
         return self.select_related("meeting", "topic").prefetch_related("parties")
 
-    def matching(self, text, in_list_order=False):
+    def matching(self, text):
         """Commitments whose summary, detail, meeting title, place or leaders' names hold every word."""
-        from .search import search
+        from .search import Search
 
-        return search(self, text, in_list_order)
+        return Search(self.model, text, self.db).apply(self)
 
 
 class Commitment(Timestamped):

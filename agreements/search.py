@@ -9,6 +9,10 @@ PostgreSQL the index is GIN on `to_tsvector('simple', ...)`, queried with prefix
 (`word:*`), so no stemming makes one database find what the other misses; on SQLite it is an
 FTS5 table queried with a prefix (`"word"*`). Leaders' names, a short table, are matched
 directly (a case-insensitive regular expression anchored where a word begins on SQLite).
+
+A search is planned once per list (`Search`): one query counts how many indexed rows each word
+matches (up to BROAD), the narrowest word is looked up first, and a search whose every word is
+broad reads the rows in the list's order instead of collecting and sorting its matches.
 """
 
 import re
@@ -24,6 +28,7 @@ WORD = re.compile(r"[^\W_]+")
 # Where a word begins on SQLite: not after a letter or digit (an underscore is a boundary, as on PostgreSQL).
 WORD_START = r"(?<![^\W_])"
 MAX_WORDS = 10
+BROAD = 1_000  # rows a word matches in an index beyond which a search reads rows in list order
 
 # The indexed text of each searchable table; migration 0009 indexes exactly these columns.
 INDEXED = {
@@ -73,46 +78,83 @@ class Unindexed(Func):
     template = "+%(expressions)s"
 
 
+def sql_of(part):
+    """The SQL and parameters of a subquery: a queryset of one column, or raw SQL."""
+    if isinstance(part, RawSQL):
+        return part.sql, list(part.params)
+    sql, params = part.query.sql_with_params()
+    return sql, list(params)
+
+
 def union_all(*parts):
-    """One subquery of the keys `parts` select (querysets of one column, or raw SQL)."""
-    statements, params = [], []
-    for part in parts:
-        raw = isinstance(part, RawSQL)
-        sql, part_params = (part.sql, part.params) if raw else part.query.sql_with_params()
-        statements.append(sql)
-        params.extend(part_params)
-    return RawSQL(" UNION ALL ".join(statements), params)
+    """One subquery of the keys `parts` select."""
+    statements, params = zip(*(sql_of(part) for part in parts), strict=True)
+    return RawSQL(" UNION ALL ".join(statements), [param for group in params for param in group])
 
 
-def search(queryset, text, in_list_order=False):
-    """Meetings or commitments of `queryset` matching every word of `text`.
-
-    The longest word (the likeliest to be rare) drives: its matches are collected from the
-    indexes into one subquery and the rows looked up by key; each other word's matches are
-    then tested row by row, and the rows sorted. With `in_list_order`, for words that match many
-    rows, every word is tested row by row while the rows are read in the list's order, so the
-    first page stops after a few dozen rows rather than sorting thousands.
-    """
+def breadths(model, terms, using):
+    """{word: the rows of the full-text indexes it matches}, each index counted up to BROAD + 1,
+    in one query."""
     from .models import Commitment, Meeting
 
-    vendor = connections[queryset.db].vendor
-    of_meetings = queryset.model is Meeting
-    terms = sorted(words(text), key=len, reverse=True)
-    if terms and not in_list_order:
-        meetings = union_all(with_word(Meeting, terms[0], vendor), led_by_word(terms[0], vendor))
-        if of_meetings:
-            keys = meetings
-        else:
-            of_meeting = Commitment.objects.order_by().filter(meeting_id__in=meetings).values("pk")
-            keys = union_all(of_meeting, with_word(Commitment, terms[0], vendor))
-        queryset = queryset.filter(pk__in=keys)
-        terms = terms[1:]
-    own_key = Unindexed(F("pk")) if in_list_order else F("pk")
-    meeting_key = own_key if of_meetings else Unindexed(F("meeting_id")) if in_list_order else F("meeting_id")
+    vendor = connections[using].vendor
+    indexed = [Meeting, Commitment] if model is Commitment else [Meeting]
+    columns, params = [], []
     for term in terms:
-        condition = Q(In(meeting_key, with_word(Meeting, term, vendor)))
-        condition |= Q(In(meeting_key, led_by_word(term, vendor)))
-        if not of_meetings:
-            condition |= Q(In(own_key, with_word(Commitment, term, vendor)))
-        queryset = queryset.filter(condition)
-    return queryset
+        counts = []
+        for searched in indexed:
+            sql, part_params = sql_of(with_word(searched, term, vendor))
+            counts.append(f"(SELECT COUNT(*) FROM ({sql} LIMIT {BROAD + 1}) matches)")
+            params += part_params
+        columns.append(" + ".join(counts))
+    with connections[using].cursor() as cursor:
+        cursor.execute(f"SELECT {', '.join(columns)}", params)
+        return dict(zip(terms, cursor.fetchone(), strict=True))
+
+
+class Search:
+    """The words of a query, planned once: the word that matches the fewest rows drives.
+
+    A narrow search collects the driving word's matches from the indexes into one subquery,
+    looks the rows up by key and tests the other words row by row; the rows are then sorted.
+    A broad one (even its narrowest word matches more than BROAD rows) reads the rows in the
+    list's order and tests every word on each, so a page stops after a few dozen rows rather
+    than sorting thousands. Both give the same rows in the same order.
+    """
+
+    def __init__(self, model, text, using, broad=None):
+        self.model, self.vendor = model, connections[using].vendor
+        terms = words(text)
+        counts = breadths(model, terms, using) if terms and broad is None else {}
+        self.terms = sorted(terms, key=lambda term: counts.get(term, 0))
+        self.broad = bool(self.terms) and (broad if broad is not None else counts[self.terms[0]] > BROAD)
+
+    def apply(self, queryset):
+        """The rows of `queryset` that hold every word."""
+        from .models import Commitment, Meeting
+
+        terms = self.terms
+        if terms and not self.broad:
+            keys = union_all(with_word(Meeting, terms[0], self.vendor), led_by_word(terms[0], self.vendor))
+            if self.model is Commitment:
+                of_meeting = Commitment.objects.order_by().filter(meeting_id__in=keys).values("pk")
+                keys = union_all(of_meeting, with_word(Commitment, terms[0], self.vendor))
+            queryset, terms = queryset.filter(pk__in=keys), terms[1:]
+        for term in terms:
+            queryset = queryset.filter(self.holds(term))
+        return queryset
+
+    def holds(self, term):
+        """The condition that a row holds `term`, tested row by row."""
+        from .models import Commitment, Meeting
+
+        of_commitments = self.model is Commitment
+        meeting_key = F("meeting_id") if of_commitments else F("pk")
+        own_key = F("pk")
+        if self.broad:
+            meeting_key, own_key = Unindexed(meeting_key), Unindexed(own_key)
+        condition = Q(In(meeting_key, led_by_word(term, self.vendor)))
+        condition |= Q(In(meeting_key, with_word(Meeting, term, self.vendor)))
+        if of_commitments:
+            condition |= Q(In(own_key, with_word(Commitment, term, self.vendor)))
+        return condition

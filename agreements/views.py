@@ -205,7 +205,7 @@ class FilteredListView(FilterView):
 
     def render_list(self, number):
         count, exact = self.filterset.count()
-        self.object_list = self.filterset.list_rows(exact)
+        self.object_list = self.filterset.qs
         paginator = BoundedPaginator(self.object_list, self.paginate_by, count, exact, self.get_queryset())
         last = paginator.num_pages
         page = paginator.page(last if number == "last" or number > last else number)

@@ -37,7 +37,7 @@ PAGES = {
     "/meetings/?leader=sanae-takaichi": 12,
     "/meetings/?kind=official-visit": 11,
     "/meetings/?date_after=2024-01-01&date_before=2026-12-31": 11,
-    "/meetings/?q=tokyo": 11,
+    "/meetings/?q=tokyo": 12,  # with the words' breadth
     "/meetings/?sort=title&page=1": 11,
     "/meetings/?date_after=notadate": 3,
     "/meetings/?format=csv": 4,  # with the ETag query
@@ -48,7 +48,7 @@ PAGES = {
     "/commitments/?country=jp&country=it": 12,
     "/commitments/?overdue=1": 11,
     "/commitments/?date_after=2023-01-01": 11,
-    "/commitments/?q=space": 11,
+    "/commitments/?q=space": 12,
     "/commitments/?sort=-target": 11,
     "/commitments/?topic=weather": 3,
     "/commitments/?format=json&topic=space": 4,  # with the ETag query

@@ -7,6 +7,7 @@ import pytest
 from django.db import connection
 
 from agreements.models import Commitment, Meeting
+from agreements.search import Search
 
 from .factories import make_commitment, make_leader, make_meeting
 
@@ -109,20 +110,31 @@ def a_crowd_of_matches():
 
 @pytest.mark.parametrize("text", ["harbour", "talks harbour", "ada", "ada rail", "bridge harbour", "nothing"])
 @pytest.mark.parametrize("model", [Meeting, Commitment])
-def test_reading_in_list_order_finds_the_same_rows_in_the_same_order(model, text):
+def test_broad_and_narrow_searches_find_the_same_rows_in_the_same_order(model, text):
     a_crowd_of_matches()
     order = ["-date", "slug"] if model is Meeting else list(Commitment.NEWEST_FIRST)
     rows = model.objects.order_by(*order)
-    looked_up = list(rows.matching(text).values_list("pk", flat=True))
-    in_order = list(rows.matching(text, in_list_order=True).values_list("pk", flat=True))
-    assert in_order == looked_up
+    looked_up = list(Search(model, text, "default", broad=False).apply(rows).values_list("pk", flat=True))
+    in_order = list(Search(model, text, "default", broad=True).apply(rows).values_list("pk", flat=True))
+    assert in_order == looked_up == list(rows.matching(text).values_list("pk", flat=True))
     assert looked_up or text == "nothing" or (model is Meeting and "bridge" in text)
+
+
+def test_the_narrowest_word_drives_and_a_broad_search_reads_in_list_order():
+    a_crowd_of_matches()
+    search = Search(Meeting, "talks ada", "default")  # "ada" names a leader: no indexed text
+    assert search.terms == ["ada", "talks"] and not search.broad
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr("agreements.search.BROAD", 2)
+        assert Search(Meeting, "harbour", "default").broad
+    assert "+" in str(Search(Meeting, "harbour", "default", broad=True).apply(Meeting.objects.all()).query)
 
 
 def test_a_search_matching_more_than_it_counts_says_so_and_pages_newest_first(client, monkeypatch):
     from agreements import filters
 
     monkeypatch.setattr(filters, "SEARCH_COUNT_LIMIT", 3)
+    monkeypatch.setattr("agreements.search.BROAD", 2)
     a_crowd_of_matches()
     page = client.get("/meetings/?q=harbour").content.decode()
     assert "More than 3 meetings" in page
