@@ -4,11 +4,12 @@ A query is split into words (letters and digits); a row matches when every word 
 word of its searched text: a meeting's title, summary, city and venue; a commitment's summary
 and detail, or its meeting's text; and, for both, the names of the meeting's leaders.
 
-Each word is looked up in a full-text index (migration 0009), never by reading every row. On
-PostgreSQL the index is GIN on `to_tsvector('simple', ...)`, queried with prefix matching
-(`word:*`), so no stemming makes one database find what the other misses; on SQLite it is an
-FTS5 table queried with a prefix (`"word"*`). Leaders' names, a short table, are matched
-directly (a case-insensitive regular expression anchored where a word begins on SQLite).
+Each word is looked up in a full-text index, never by reading every row. On PostgreSQL each
+row keeps its text as a stored `to_tsvector('simple', ...)` column with a GIN index (migrations
+0009 and 0013), queried with prefix matching (`word:*`), so no stemming makes one database find
+what the other misses; on SQLite it is an FTS5 table queried with a prefix (`"word"*`).
+Leaders' names, a short table, are matched directly (a case-insensitive regular expression
+anchored where a word begins on SQLite).
 
 A search is planned once per list (`Search`): one query counts how many indexed rows each word
 matches (up to BROAD), the narrowest word is looked up first, and a search whose every word is
@@ -19,7 +20,7 @@ import re
 
 from django.contrib.postgres.search import SearchQuery, SearchVector
 from django.db import connections
-from django.db.models import F, Func, Q
+from django.db.models import BooleanField, F, Func, Q
 from django.db.models.expressions import RawSQL
 from django.db.models.lookups import In
 
@@ -42,19 +43,36 @@ def words(text):
     return [word.lower() for word in WORD.findall(text or "")][:MAX_WORDS]
 
 
+def prefix_query(word):
+    """PostgreSQL: the tsquery of the words beginning with `word`."""
+    return f"'{word}':*"
+
+
 def with_word(model, word, vendor):
     """The primary keys of `model`'s rows whose indexed text has a word beginning with `word`."""
     table = model._meta.db_table
     if vendor == "postgresql":
-        document = SearchVector(*INDEXED[table], config="simple")
-        query = SearchQuery(f"'{word}':*", search_type="raw", config="simple")
-        return (
-            model._default_manager.annotate(search_document=document)
-            .filter(search_document=query)
-            .order_by()
-            .values("pk")
+        return RawSQL(
+            f"SELECT id FROM {table} WHERE search_document @@ to_tsquery('simple', %s)", [prefix_query(word)]
         )
     return RawSQL(f"SELECT rowid FROM {table}_fts WHERE {table}_fts MATCH %s", [f'"{word}"*'])
+
+
+def has_word(model, word):
+    """PostgreSQL: that a row of `model` being read (a commitment or its meeting, for a meeting's
+    text) has a word beginning with `word`, from the row's stored document (migration 0013)."""
+    from .models import Meeting
+
+    table = model._meta.db_table
+    condition = "search_document @@ to_tsquery('simple', %s)"
+    if model is Meeting:
+        return RawSQL(f"{table}.{condition}", [prefix_query(word)], output_field=BooleanField())
+    return RawSQL(
+        f"{table}.{condition} OR EXISTS (SELECT 1 FROM agreements_meeting m "
+        f"WHERE m.id = {table}.meeting_id AND m.{condition})",
+        [prefix_query(word)] * 2,
+        output_field=BooleanField(),
+    )
 
 
 def led_by_word(word, vendor):
@@ -63,7 +81,7 @@ def led_by_word(word, vendor):
 
     if vendor == "postgresql":
         document = SearchVector("name", "native_name", config="simple")
-        query = SearchQuery(f"'{word}':*", search_type="raw", config="simple")
+        query = SearchQuery(prefix_query(word), search_type="raw", config="simple")
         leaders = Leader.objects.annotate(search_document=document).filter(search_document=query)
     else:
         pattern = WORD_START + re.escape(word)
@@ -84,6 +102,15 @@ def sql_of(part):
         return part.sql, list(part.params)
     sql, params = part.query.sql_with_params()
     return sql, list(params)
+
+
+def key_in(column, keys, vendor):
+    """That `column` of the rows filtered is one of `keys` (a subquery). PostgreSQL is given the
+    keys as an array computed once, so that it looks each row up by key instead of reading the
+    table (its planner cannot tell how few rows a union of full-text matches holds)."""
+    if vendor == "postgresql":
+        return RawSQL(f"{column} = ANY(ARRAY({keys.sql}))", keys.params, output_field=BooleanField())
+    return In(F(column), keys)
 
 
 def union_all(*parts):
@@ -137,9 +164,9 @@ class Search:
         if terms and not self.broad:
             keys = union_all(with_word(Meeting, terms[0], self.vendor), led_by_word(terms[0], self.vendor))
             if self.model is Commitment:
-                of_meeting = Commitment.objects.order_by().filter(meeting_id__in=keys).values("pk")
-                keys = union_all(of_meeting, with_word(Commitment, terms[0], self.vendor))
-            queryset, terms = queryset.filter(pk__in=keys), terms[1:]
+                of_meeting = Commitment.objects.order_by().filter(key_in("meeting_id", keys, self.vendor))
+                keys = union_all(of_meeting.values("pk"), with_word(Commitment, terms[0], self.vendor))
+            queryset, terms = queryset.filter(key_in("id", keys, self.vendor)), terms[1:]
         for term in terms:
             queryset = queryset.filter(self.holds(term))
         return queryset
@@ -150,6 +177,9 @@ class Search:
 
         of_commitments = self.model is Commitment
         meeting_key = F("meeting_id") if of_commitments else F("pk")
+        if self.vendor == "postgresql":
+            # the row's stored documents (and its meeting's) are read with it: nothing collected
+            return Q(has_word(self.model, term)) | Q(In(meeting_key, led_by_word(term, self.vendor)))
         own_key = F("pk")
         if self.broad:
             meeting_key, own_key = Unindexed(meeting_key), Unindexed(own_key)

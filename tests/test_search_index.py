@@ -27,7 +27,7 @@ def test_the_full_text_indexes_exist():
                 for name, info in connection.introspection.get_constraints(cursor, table).items()
                 if info["index"]
             }
-            assert {"meeting_search_idx", "commitment_search_idx"} <= indexes
+            assert {"meeting_document_idx", "commitment_document_idx"} <= indexes
         else:
             tables = set(connection.introspection.table_names(cursor))
             assert {"agreements_meeting_fts", "agreements_commitment_fts"} <= tables
@@ -120,14 +120,13 @@ def test_broad_and_narrow_searches_find_the_same_rows_in_the_same_order(model, t
     assert looked_up or text == "nothing" or (model is Meeting and "bridge" in text)
 
 
-def test_the_narrowest_word_drives_and_a_broad_search_reads_in_list_order():
+def test_the_narrowest_word_drives_and_a_word_matching_many_rows_makes_a_broad_search():
     a_crowd_of_matches()
     search = Search(Meeting, "talks ada", "default")  # "ada" names a leader: no indexed text
     assert search.terms == ["ada", "talks"] and not search.broad
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr("agreements.search.BROAD", 2)
         assert Search(Meeting, "harbour", "default").broad
-    assert "+" in str(Search(Meeting, "harbour", "default", broad=True).apply(Meeting.objects.all()).query)
 
 
 def test_a_search_matching_more_than_it_counts_says_so_and_pages_newest_first(client, monkeypatch):
