@@ -290,6 +290,15 @@ class ListFilterSet(filters.FilterSet):
         and grouping them reads one index range instead of joining the list's table."""
         return None
 
+    def filter_queryset(self, queryset):
+        """The list's rows: by key from their pair rows when those stand for them (one index range
+        with every filter in it), else through each filter."""
+        rows = self.pair_rows(self.values)
+        if rows is None:
+            return super().filter_queryset(queryset)
+        key = "meeting" if rows.model is MeetingPair else "commitment"
+        return self.filters["sort"].filter(queryset.filter(pk__in=rows.values(key)), self.values.get("sort"))
+
     def counted_rows(self, values):
         """What to count and group for `values`: their pair rows, or the list's rows."""
         rows = self.pair_rows(values)

@@ -192,3 +192,8 @@ def test_counts_and_facets_of_a_pair_read_from_pair_rows_equal_those_of_the_join
         for y in (2020, 2021, 2022)
         if expected.filter(meeting_date__year=y).exists()
     }
+    newest_first = list(expected.order_by(*Commitment.NEWEST_FIRST).values_list("pk", flat=True))
+    assert [commitment.pk for commitment in page["object_list"]] == newest_first[:25]
+    query.update(topic="space", status="fulfilled", format="csv")
+    lines = b"".join(client.get("/commitments/", query).streaming_content).decode().splitlines()
+    assert [line.split(",")[0] for line in lines[1:]] == [str(pk) for pk in newest_first]
