@@ -833,11 +833,6 @@ class Pair:
     def __str__(self):
         return f"{self.a.name} – {self.b.name}"
 
-    @staticmethod
-    def slug_of(first_code, second_code):
-        """`it-jp`: two codes, lower case, in alphabetical order."""
-        return "-".join(sorted(code.lower() for code in (first_code, second_code)))
-
     @property
     def codes(self):
         return [self.a.code.lower(), self.b.code.lower()]
