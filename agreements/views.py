@@ -11,6 +11,7 @@ from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.utils.cache import get_conditional_response
+from django.utils.functional import cached_property
 from django.views.generic import DetailView, ListView, TemplateView
 from django.views.generic.base import ContextMixin
 from django_filters.views import FilterView
@@ -45,6 +46,7 @@ from .templatetags.agreements_tags import MAX_DOTS, MAX_LEVELS
 
 DETAIL_LIST_LENGTH = 20  # rows of a list on a detail page; the full list is one link away
 PER_GROUP_LENGTH = 10  # rows of each topic or status group on a detail page
+MAX_PAGES = 400  # pages of a list a reader can open: its first 10,000 rows, each page an index read
 
 STATUS_DEFINITIONS = {
     Status.ANNOUNCED: "Agreed and made public at a meeting; no source yet shows work on it.",
@@ -106,6 +108,15 @@ class BoundedPaginator(Paginator):
     def __init__(self, object_list, per_page, count, exact, rows):
         super().__init__(object_list, per_page)
         self.count, self.exact, self.rows = count, exact, rows
+
+    @cached_property
+    def num_pages(self):
+        return min(super().num_pages, MAX_PAGES)
+
+    @property
+    def truncated(self):
+        """Whether the pages stop before the last of the counted rows."""
+        return self.count > self.num_pages * self.per_page
 
     def page(self, number):
         number = self.validate_number(number)
@@ -171,8 +182,8 @@ class FilteredListView(FilterView):
     """A filtered list that is also a CSV or JSON download (`format=`), never a 500.
 
     Invalid filter values: the page shows the form's errors and no rows, with status 400. The
-    count is exact where the summaries hold it, else counted up to `filters.COUNT_LIMIT`; a
-    page past the last shows the last.
+    count is exact where the summaries hold it, else counted up to `filters.COUNT_LIMIT`; pages
+    stop at MAX_PAGES, and a page past the last shows the last.
     """
 
     paginate_by = 25

@@ -1,6 +1,8 @@
 """The read path under what strangers send: bounded repeatable parameters, no cache entry for a
 parameter the page does not declare, and a failing cache that costs a computed page, not a 500."""
 
+import datetime
+
 import pytest
 from django.core.cache import cache
 from django.core.cache.backends.locmem import LocMemCache
@@ -110,3 +112,21 @@ def test_counts_past_the_bound_say_more_than_and_facets_past_theirs_say_why(clie
     assert "Topics, Statuses, Years: not counted, too many rows." in html
     paginator = client.get("/commitments/", {"date_after": "2000-01-02", "page": "9"}).context["paginator"]
     assert (paginator.count, paginator.exact, paginator.num_pages) == (3, False, 1)
+
+
+def test_pages_stop_at_the_bound_and_a_page_past_it_shows_the_last_one_open(db, client, monkeypatch):
+    from agreements import views
+
+    from .factories import make_meeting
+
+    monkeypatch.setattr(views, "MAX_PAGES", 2)
+    for n in range(60):  # three pages of 25
+        make_meeting(title=f"Talks {n:02d}", date=datetime.date(2001, 1, 1) + datetime.timedelta(days=n))
+    response = client.get("/meetings/", {"page": "3"})
+    assert response.status_code == 200
+    assert (response.context["page_obj"].number, response.context["paginator"].num_pages) == (2, 2)
+    html = response.content.decode()
+    assert "60 meetings" in html
+    assert "Sort the other way or narrow the filters to reach the rest" in html
+    assert "Talks 10" in html and "Talks 09" not in html  # rows 26 to 50, newest first
+    assert "?page=3" not in html
