@@ -23,8 +23,10 @@ from .models import (
     CommitmentPair,
     CommitmentTally,
     Country,
+    CountryMeeting,
     CountryTally,
     Leader,
+    LeaderMeeting,
     LeaderTally,
     Meeting,
     MeetingKind,
@@ -284,24 +286,25 @@ class ListFilterSet(filters.FilterSet):
             for name, value in self.form.cleaned_data.items()
         }
 
-    def pair_rows(self, values):
-        """The pair rows (`MeetingPair`, `CommitmentPair`) that stand for the rows `values` select
-        when they name two countries and filter only on what pair rows carry, or None. Counting
-        and grouping them reads one index range instead of joining the list's table."""
+    def index_rows(self, values):
+        """The pair or party rows (`MeetingPair`, `CountryMeeting`, `LeaderMeeting`,
+        `CommitmentPair`) that stand for the rows `values` select when they name a pair, a country
+        or a leader and filter only on what those rows carry, or None. Counting, grouping and
+        selecting them reads one index range instead of joining the list's table."""
         return None
 
     def filter_queryset(self, queryset):
-        """The list's rows: by key from their pair rows when those stand for them (one index range
-        with every filter in it), else through each filter."""
-        rows = self.pair_rows(self.values)
+        """The list's rows: by key from their pair or party rows when those stand for them (one
+        index range with every filter in it), else through each filter."""
+        rows = self.index_rows(self.values)
         if rows is None:
             return super().filter_queryset(queryset)
-        key = "meeting" if rows.model is MeetingPair else "commitment"
+        key = "commitment" if rows.model is CommitmentPair else "meeting"
         return self.filters["sort"].filter(queryset.filter(pk__in=rows.values(key)), self.values.get("sort"))
 
     def counted_rows(self, values):
-        """What to count and group for `values`: their pair rows, or the list's rows."""
-        rows = self.pair_rows(values)
+        """What to count and group for `values`: their pair or party rows, or the list's rows."""
+        rows = self.index_rows(values)
         return self.rows_for(values) if rows is None else rows
 
     def count(self):
@@ -476,11 +479,16 @@ class MeetingFilter(ListFilterSet):
             return (rows.filter(kind=values["kind"]) if values.get("kind") else rows), "meetings"
         return None
 
-    def pair_rows(self, values):
-        countries = values.get("country") or []
-        if len(countries) != 2 or not self.active(values) <= {"country", "kind", "date_after", "date_before"}:
+    def index_rows(self, values):
+        countries, active = values.get("country") or [], self.active(values)
+        if active <= {"country", "kind", "date_after", "date_before"} and len(countries) == 2:
+            rows = MeetingPair.objects.between(*countries)
+        elif active <= {"country", "kind", "date_after", "date_before"} and len(countries) == 1:
+            rows = CountryMeeting.objects.filter(country=countries[0])
+        elif active <= {"leader", "kind", "date_after", "date_before"} and values.get("leader"):
+            rows = LeaderMeeting.objects.filter(leader=values["leader"])
+        else:
             return None
-        rows = MeetingPair.objects.between(*countries)
         if values.get("kind"):
             rows = rows.filter(kind=values["kind"])
         return by_dates(rows, "date", values)
@@ -588,7 +596,7 @@ class CommitmentFilter(ListFilterSet):
             rows = rows.filter(status=status)
         return rows, "commitments"
 
-    def pair_rows(self, values):
+    def index_rows(self, values):
         countries = values.get("country") or []
         allowed = {"country", "topic", "status", "date_after", "date_before"}
         if len(countries) != 2 or not self.active(values) <= allowed:

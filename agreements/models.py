@@ -798,12 +798,13 @@ class CountryMeeting(Derived):
 
 
 class LeaderMeeting(Derived):
-    """A meeting's leader, with the meeting's date: how a leader's page and list find their
-    meetings, newest first, from one index. Kept by database triggers (migration 0012)."""
+    """A meeting's leader, with the meeting's date and kind: how a leader's page and list find
+    their meetings, newest first, from one index. Kept by database triggers (migration 0012)."""
 
     leader = models.ForeignKey(Leader, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+")
     meeting = models.ForeignKey(Meeting, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+")
     date = models.DateField()
+    kind = models.CharField(max_length=20)
 
     class Meta(Derived.Meta):
         ordering = ["leader", "-date", "-meeting"]

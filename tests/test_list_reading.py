@@ -197,3 +197,42 @@ def test_counts_and_facets_of_a_pair_read_from_pair_rows_equal_those_of_the_join
     query.update(topic="space", status="fulfilled", format="csv")
     lines = b"".join(client.get("/commitments/", query).streaming_content).decode().splitlines()
     assert [line.split(",")[0] for line in lines[1:]] == [str(pk) for pk in newest_first]
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"country": "it"},
+        {"country": "it", "kind": "summit", "date_after": "2020-01-05"},
+        {"leader": "ada-example"},
+        {"leader": "ada-example", "kind": "phone-call", "date_before": "2020-01-20"},
+    ],
+)
+def test_a_country_or_leader_read_from_party_rows_gives_the_rows_of_the_joins(client, query):
+    leader = make_leader(name="Ada Example", slug="ada-example")
+    for n in range(30):
+        make_meeting(
+            countries=("IT", "JP") if n % 3 else ("FR", "JP"),
+            kind="summit" if n % 2 else "phone-call",
+            leaders=[leader] if n % 4 else [],
+            title=f"Talks {n:02d}",
+            date=datetime.date(2020, 1, 1) + datetime.timedelta(days=n),
+        )
+    joined = Meeting.objects.all()
+    if "country" in query:
+        joined = joined.filter(countries=query["country"].upper())
+    if "leader" in query:
+        joined = joined.filter(leaders=leader)
+    if "kind" in query:
+        joined = joined.filter(kind=query["kind"])
+    joined = joined.filter(date__gte=query.get("date_after", "1900-01-01"))
+    joined = joined.filter(date__lte=query.get("date_before", "2100-01-01"))
+    page = client.get("/meetings/", query).context
+    assert [meeting.title for meeting in page["object_list"]] == [
+        meeting.title for meeting in joined.order_by("-date", "slug")[:25]
+    ]
+    assert page["paginator"].count == joined.count() > 0
+    assert {item["value"]: item["count"] for item in page["facets"][1]["items"]} == {"2020": joined.count()}
+    if "kind" not in query:
+        kinds = {item["value"]: item["count"] for item in page["facets"][0]["items"]}
+        assert kinds == {kind: joined.filter(kind=kind).count() for kind in ("summit", "phone-call")}

@@ -99,7 +99,7 @@ def counted():
             for country in meeting.countries.all()
         ),
         "leader_meetings": sorted(
-            (meeting.pk, leader.pk, meeting.date)
+            (meeting.pk, leader.pk, meeting.date, meeting.kind)
             for meeting in Meeting.objects.prefetch_related("leaders")
             for leader in meeting.leaders.all()
         ),
@@ -137,7 +137,7 @@ def kept():
             MeetingPair.objects.values_list("meeting", "country_a", "country_b", "date", "kind")
         ),
         "country_meetings": sorted(CountryMeeting.objects.values_list("meeting", "country", "date", "kind")),
-        "leader_meetings": sorted(LeaderMeeting.objects.values_list("meeting", "leader", "date")),
+        "leader_meetings": sorted(LeaderMeeting.objects.values_list("meeting", "leader", "date", "kind")),
         "commitment_pairs": sorted(
             CommitmentPair.objects.values_list(
                 "commitment", "country_a", "country_b", "topic", "status", "meeting_date"

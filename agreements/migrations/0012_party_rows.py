@@ -1,5 +1,5 @@
 """Party rows: one row for each country and each leader of a meeting, carrying the meeting's date
-(and kind, for countries), so a country's or a leader's meetings are one index range, newest first.
+and kind, so a country's or a leader's meetings are one index range, newest first.
 
 Kept by triggers, whoever writes: a link row adds its party row and deletes it; a meeting's new
 date or kind is copied to its party rows. Each row depends on its link row and meeting alone, so
@@ -14,7 +14,7 @@ MEETINGS = "agreements_meeting"
 # link table: (party rows, party column, meeting columns copied)
 LINKS = {
     "agreements_meeting_countries": ("agreements_countrymeeting", "country_id", ("date", "kind")),
-    "agreements_meeting_leaders": ("agreements_leadermeeting", "leader_id", ("date",)),
+    "agreements_meeting_leaders": ("agreements_leadermeeting", "leader_id", ("date", "kind")),
 }
 
 
@@ -131,6 +131,7 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('date', models.DateField()),
+                ('kind', models.CharField(max_length=20)),
                 ('leader', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='agreements.leader')),
                 ('meeting', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='agreements.meeting')),
             ],
