@@ -302,6 +302,18 @@ class ListFilterSet(filters.FilterSet):
         key = "commitment" if rows.model is CommitmentPair else "meeting"
         return self.filters["sort"].filter(queryset.filter(pk__in=rows.values(key)), self.values.get("sort"))
 
+    def keys(self):
+        """The keys of the list's rows in its order: read from the pair or party rows' index
+        when those stand for them in date order (the lists' order is theirs read backwards)."""
+        rows = self.index_rows(self.values)
+        sort = self.values.get("sort") or ["-date"]
+        if rows is None or sort not in (["date"], ["-date"]):
+            return self.qs.prefetch_related(None).values_list("pk", flat=True)
+        key = "commitment" if rows.model is CommitmentPair else "meeting"
+        day = "meeting_date" if rows.model is CommitmentPair else "date"
+        order = (day, key) if sort == ["date"] else (f"-{day}", f"-{key}")
+        return rows.order_by(*order).values_list(key, flat=True)
+
     def counted_rows(self, values):
         """What to count and group for `values`: their pair or party rows, or the list's rows."""
         rows = self.index_rows(values)

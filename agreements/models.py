@@ -275,9 +275,9 @@ class Meeting(Timestamped):
     objects = MeetingQuerySet.as_manager()
 
     class Meta:
-        ordering = ["-date", "slug"]
+        ordering = ["-date", "-id"]  # as the pair and party rows' indexes read backwards
         indexes = [
-            models.Index(fields=["-date", "slug"], name="meeting_date_idx"),
+            models.Index(fields=["date", "id"], name="meeting_date_idx"),
             models.Index(fields=["kind", "-date"], name="meeting_kind_date_idx"),
         ]
         constraints = [

@@ -104,11 +104,12 @@ def sql_of(part):
     return sql, list(params)
 
 
-def key_in(column, keys, vendor):
-    """That `column` of the rows filtered is one of `keys` (a subquery). PostgreSQL is given the
-    keys as an array computed once, so that it looks each row up by key instead of reading the
-    table (its planner cannot tell how few rows a union of full-text matches holds)."""
+def key_in(model, column, keys, vendor):
+    """That `column` of the `model` rows filtered is one of `keys` (a subquery). PostgreSQL is
+    given the keys as an array computed once, so that it looks each row up by key instead of
+    reading the table (its planner cannot tell how few rows a union of full-text matches holds)."""
     if vendor == "postgresql":
+        column = f'"{model._meta.db_table}"."{column}"'
         return RawSQL(f"{column} = ANY(ARRAY({keys.sql}))", keys.params, output_field=BooleanField())
     return In(F(column), keys)
 
@@ -164,9 +165,10 @@ class Search:
         if terms and not self.broad:
             keys = union_all(with_word(Meeting, terms[0], self.vendor), led_by_word(terms[0], self.vendor))
             if self.model is Commitment:
-                of_meeting = Commitment.objects.order_by().filter(key_in("meeting_id", keys, self.vendor))
-                keys = union_all(of_meeting.values("pk"), with_word(Commitment, terms[0], self.vendor))
-            queryset, terms = queryset.filter(key_in("id", keys, self.vendor)), terms[1:]
+                of_meeting = key_in(Commitment, "meeting_id", keys, self.vendor)
+                of_meeting = Commitment.objects.order_by().filter(of_meeting).values("pk")
+                keys = union_all(of_meeting, with_word(Commitment, terms[0], self.vendor))
+            queryset, terms = queryset.filter(key_in(self.model, "id", keys, self.vendor)), terms[1:]
         for term in terms:
             queryset = queryset.filter(self.holds(term))
         return queryset

@@ -103,7 +103,8 @@ def page_number(request):
 
 class BoundedPaginator(Paginator):
     """A paginator given its count (`exact` False when it is a bound: "more than"), reading a
-    page's keys from `object_list` and its rows, by key, from `rows`."""
+    page's keys from `object_list` (the keys in the list's order) and its rows, by key, from
+    `rows`."""
 
     def __init__(self, object_list, per_page, count, exact, rows):
         super().__init__(object_list, per_page)
@@ -121,11 +122,7 @@ class BoundedPaginator(Paginator):
     def page(self, number):
         number = self.validate_number(number)
         start = (number - 1) * self.per_page
-        keys = list(
-            self.object_list.prefetch_related(None).values_list("pk", flat=True)[
-                start : start + self.per_page
-            ]
-        )
+        keys = list(self.object_list[start : start + self.per_page])
         return self._get_page(in_key_order(self.rows, keys), number, self)
 
 
@@ -217,7 +214,8 @@ class FilteredListView(FilterView):
     def render_list(self, number):
         count, exact = self.filterset.count()
         self.object_list = self.filterset.qs
-        paginator = BoundedPaginator(self.object_list, self.paginate_by, count, exact, self.get_queryset())
+        keys, rows = self.filterset.keys(), self.get_queryset()
+        paginator = BoundedPaginator(keys, self.paginate_by, count, exact, rows)
         last = paginator.num_pages
         page = paginator.page(last if number == "last" or number > last else number)
         facets = self.filterset.facets((count, exact))
