@@ -23,6 +23,7 @@ from .models import (
     CommitmentPair,
     CommitmentTally,
     Country,
+    CountryCommitment,
     CountryMeeting,
     CountryTally,
     Leader,
@@ -47,6 +48,14 @@ MAX_TOPICS = 10  # topic= values in one list
 COUNT_LIMIT = 10_000  # rows counted one by one; beyond it a list says "more than 10,000"
 SEARCH_COUNT_LIMIT = 1_000  # the same for a word search, whose every match is looked up
 FACET_LIMIT = 5_000  # rows a facet counts one by one; beyond it the facet is left out
+# pair and party rows: (the key of the list's row they stand for, its date)
+ROW_KEYS = {
+    MeetingPair: ("meeting", "date"),
+    CountryMeeting: ("meeting", "date"),
+    LeaderMeeting: ("meeting", "date"),
+    CommitmentPair: ("commitment", "meeting_date"),
+    CountryCommitment: ("commitment", "meeting_date"),
+}
 FIRST_DAY = datetime.date(1800, 1, 1)
 LAST_DAY = datetime.date(2200, 12, 31)
 
@@ -299,7 +308,7 @@ class ListFilterSet(filters.FilterSet):
         rows = self.index_rows(self.values)
         if rows is None:
             return super().filter_queryset(queryset)
-        key = "commitment" if rows.model is CommitmentPair else "meeting"
+        key, _day = ROW_KEYS[rows.model]
         return self.filters["sort"].filter(queryset.filter(pk__in=rows.values(key)), self.values.get("sort"))
 
     def keys(self):
@@ -309,8 +318,7 @@ class ListFilterSet(filters.FilterSet):
         sort = self.values.get("sort") or ["-date"]
         if rows is None or sort not in (["date"], ["-date"]):
             return self.qs.prefetch_related(None).values_list("pk", flat=True)
-        key = "commitment" if rows.model is CommitmentPair else "meeting"
-        day = "meeting_date" if rows.model is CommitmentPair else "date"
+        key, day = ROW_KEYS[rows.model]
         order = (day, key) if sort == ["date"] else (f"-{day}", f"-{key}")
         return rows.order_by(*order).values_list(key, flat=True)
 
@@ -610,10 +618,14 @@ class CommitmentFilter(ListFilterSet):
 
     def index_rows(self, values):
         countries = values.get("country") or []
-        allowed = {"country", "topic", "status", "date_after", "date_before"}
-        if len(countries) != 2 or not self.active(values) <= allowed:
+        if not self.active(values) <= {"country", "topic", "status", "date_after", "date_before"}:
             return None
-        rows = CommitmentPair.objects.between(*countries)
+        if len(countries) == 2:
+            rows = CommitmentPair.objects.between(*countries)
+        elif len(countries) == 1:
+            rows = CountryCommitment.objects.filter(country=countries[0])
+        else:
+            return None
         if values.get("topic"):
             rows = rows.filter(topic__in=values["topic"])
         if values.get("status"):

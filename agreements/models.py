@@ -815,6 +815,37 @@ class LeaderMeeting(Derived):
         return f"{self.leader_id} {self.meeting_id}"
 
 
+class CountryCommitment(Derived):
+    """A commitment's party, with the commitment's topic, status and date: how a country's list
+    of commitments finds them, newest first, from one index. Kept by database triggers
+    (migration 0015)."""
+
+    country = models.ForeignKey(Country, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+")
+    commitment = models.ForeignKey(
+        Commitment, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
+    topic = models.ForeignKey(Topic, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+")
+    status = models.CharField(max_length=20)
+    meeting_date = models.DateField(null=True)
+
+    class Meta(Derived.Meta):
+        ordering = ["country", "-meeting_date", "-commitment"]
+        constraints = [
+            models.UniqueConstraint(fields=["commitment", "country"], name="country_commitment_unique")
+        ]
+        indexes = [
+            models.Index(
+                fields=["country", "meeting_date", "commitment"], name="country_commitment_date_idx"
+            ),
+            models.Index(
+                fields=["country", "topic", "meeting_date", "commitment"], name="country_commitment_topic_idx"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.country_id} {self.commitment_id}"
+
+
 # Pairs as values -----------------------------------------------------------------------------
 
 

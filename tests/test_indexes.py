@@ -28,6 +28,7 @@ INDEXES = {
     "agreements_pairtally": {"pair_tally_busiest_idx"},
     "agreements_countrymeeting": {"country_meeting_date_idx"},
     "agreements_leadermeeting": {"leader_meeting_date_idx"},
+    "agreements_countrycommitment": {"country_commitment_date_idx", "country_commitment_topic_idx"},
 }
 
 

@@ -236,3 +236,31 @@ def test_a_country_or_leader_read_from_party_rows_gives_the_rows_of_the_joins(cl
     if "kind" not in query:
         kinds = {item["value"]: item["count"] for item in page["facets"][0]["items"]}
         assert kinds == {kind: joined.filter(kind=kind).count() for kind in ("summit", "phone-call")}
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"country": "it"},
+        {"country": "it", "topic": ["space"], "status": "fulfilled"},
+        {"country": "it", "date_after": "2020-01-10", "sort": "date"},
+    ],
+)
+def test_a_countrys_commitments_read_from_party_rows_give_the_rows_of_the_joins(client, query):
+    for n in range(20):
+        meeting = make_meeting(
+            countries=("IT", "JP") if n % 3 else ("FR", "JP"), date=datetime.date(2020, 1, 1 + n)
+        )
+        for topic in ("space", "energy"):
+            make_commitment(meeting=meeting, topic_id=topic, status="fulfilled" if n % 2 else "announced")
+    joined = Commitment.objects.filter(parties="IT", meeting_date__gte=query.get("date_after", "1900-01-01"))
+    if "topic" in query:
+        joined = joined.filter(topic__in=query["topic"], status=query["status"])
+    order = ("meeting_date", "pk") if query.get("sort") == "date" else Commitment.NEWEST_FIRST
+    page = client.get("/commitments/", query).context
+    expected = list(joined.order_by(*order).values_list("pk", flat=True)[:25])
+    assert [row.pk for row in page["object_list"]] == expected
+    assert page["paginator"].count == joined.count() > 0
+    statuses = {item["value"]: item["count"] for item in page["facets"][1]["items"]}
+    unfiltered = joined if "status" not in query else Commitment.objects.filter(parties="IT", topic="space")
+    assert statuses == {s: unfiltered.filter(status=s).count() for s in ("fulfilled", "announced")}

@@ -16,6 +16,7 @@ from agreements.models import (
     Commitment,
     CommitmentPair,
     CommitmentTally,
+    CountryCommitment,
     CountryMeeting,
     CountryTally,
     LeaderMeeting,
@@ -103,6 +104,11 @@ def counted():
             for meeting in Meeting.objects.prefetch_related("leaders")
             for leader in meeting.leaders.all()
         ),
+        "country_commitments": sorted(
+            (commitment.pk, party.code, commitment.topic_id, commitment.status, commitment.meeting_date)
+            for commitment in Commitment.objects.prefetch_related("parties")
+            for party in commitment.parties.all()
+        ),
         "commitment_pairs": sorted(
             (commitment.pk, *pair, commitment.topic_id, commitment.status, commitment.meeting_date)
             for commitment in Commitment.objects.prefetch_related("parties")
@@ -138,6 +144,9 @@ def kept():
         ),
         "country_meetings": sorted(CountryMeeting.objects.values_list("meeting", "country", "date", "kind")),
         "leader_meetings": sorted(LeaderMeeting.objects.values_list("meeting", "leader", "date", "kind")),
+        "country_commitments": sorted(
+            CountryCommitment.objects.values_list("commitment", "country", "topic", "status", "meeting_date")
+        ),
         "commitment_pairs": sorted(
             CommitmentPair.objects.values_list(
                 "commitment", "country_a", "country_b", "topic", "status", "meeting_date"
@@ -243,5 +252,5 @@ def test_a_flush_leaves_no_summary_behind_whatever_the_order_of_the_tables(refer
     call_command("flush", interactive=False, verbosity=0)
     for model in (MeetingTally, CommitmentTally, CountryTally, LeaderTally, PairTally, PairTopicTally):
         assert not model.objects.exists(), model.__name__
-    for model in (MeetingPair, CommitmentPair, CountryMeeting, LeaderMeeting):
+    for model in (MeetingPair, CommitmentPair, CountryMeeting, LeaderMeeting, CountryCommitment):
         assert not model.objects.exists(), model.__name__
