@@ -5,6 +5,7 @@ from collections import Counter
 
 from django import template
 from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
 register = template.Library()
@@ -37,6 +38,31 @@ def nav_current(context, url_name):
     if url != "/" and request.path.startswith(url):
         return mark_safe('aria-current="true"')
     return ""
+
+
+@register.simple_tag
+def status_label(status, label):
+    """A status as a label linking to its definition on the about page."""
+    return format_html(
+        '<a class="status status-{}" href="{}#status-{}" title="What “{}” means">{}</a>',
+        status,
+        reverse("agreements:about"),
+        status,
+        label,
+        label,
+    )
+
+
+@register.simple_tag
+def topic_label(topic):
+    """A topic as a label linking to its definition on the about page."""
+    return format_html(
+        '<a class="topic-label" href="{}#topic-{}" title="What “{}” covers">{}</a>',
+        reverse("agreements:about"),
+        topic.slug,
+        topic.name,
+        topic.name,
+    )
 
 
 @register.filter
