@@ -8,7 +8,7 @@
 # running as root) for SECONDS (default 20) per URL, 2 threads and 16 connections, against a
 # minimal Django view (the framework's ceiling, `/bench/ceiling/`) and the app's pages. With
 # CACHE_URL (a Redis URL) the workers share one cache, as several app servers would. With
-# WRITER=1 a writer changes one commitment's status every second while wrk runs (through the
+# WRITER=1 a writer changes one commitment's detail every second while wrk runs (through the
 # ORM, as an editor's save would), so every page is computed afresh after each write: the p99
 # and the errors are what readers feel while editors work.
 # Every request stays on this machine; the server stops when the run ends.
