@@ -17,7 +17,6 @@ from .models import (
     Meeting,
     MeetingCitation,
     Source,
-    Status,
     StatusChange,
     Topic,
 )
@@ -177,32 +176,10 @@ class MeetingForm(forms.ModelForm):
         return cleaned
 
 
-class CommitmentInlineFormSet(forms.BaseInlineFormSet):
-    def clean(self):
-        super().clean()
-        for form in self.forms:
-            data = form.cleaned_data
-            if (
-                not data
-                or data.get("DELETE")
-                or form.instance.pk is None
-                or "status" not in form.changed_data
-            ):
-                continue
-            latest = form.instance.history.order_by("-date", "-id").first()
-            if latest and data["status"] != latest.status:
-                form.add_error(
-                    "status",
-                    f"The latest history entry ({latest.date:%Y-%m-%d}) says "
-                    f"“{latest.get_status_display()}”: change the status on the commitment's own page, "
-                    "with the entry that shows it.",
-                )
-
-
 class CommitmentInline(admin.TabularInline):
     model = Commitment
-    formset = CommitmentInlineFormSet
     fields = ["topic", "summary", "status", "target_date", "target_precision", "level_from", "level_to"]
+    readonly_fields = ["status"]
     extra = 0
     show_change_link = True
     verbose_name_plural = (
@@ -250,32 +227,15 @@ class MeetingAdmin(RecordAdmin):
 # Commitments ---------------------------------------------------------------------------------
 
 
-class StatusHistoryFormSet(forms.BaseInlineFormSet):
-    def clean(self):
-        super().clean()
-        entries = [
-            form.cleaned_data
-            for form in self.forms
-            if form.cleaned_data and not form.cleaned_data.get("DELETE")
-        ]
-        if not entries:
-            return
-        latest = max(entries, key=lambda entry: entry["date"])
-        if latest["status"] != self.instance.status:
-            raise ValidationError(
-                f"The latest history entry ({latest['date']:%Y-%m-%d}) says "
-                f"“{Status(latest['status']).label}”, but the commitment's status is "
-                f"“{Status(self.instance.status).label}”. Make them agree."
-            )
-
-
 class StatusChangeInline(admin.TabularInline):
     model = StatusChange
-    formset = StatusHistoryFormSet
     fields = ["date", "status", "note", "source"]
     autocomplete_fields = ["source"]
     extra = 0
-    verbose_name_plural = "status history (public: each change of status, with the source that shows it)"
+    verbose_name_plural = (
+        "status history (public: each change of status, with the source that shows it; the "
+        "commitment's status is that of the latest entry)"
+    )
 
 
 class CommitmentForm(forms.ModelForm):
@@ -294,7 +254,7 @@ class CommitmentAdmin(RecordAdmin):
     search_fields = ["summary", "detail", "meeting__title", "level_from", "level_to"]
     autocomplete_fields = ["meeting", "parties"]
     date_hierarchy = "meeting_date"
-    readonly_fields = ["created_at", "updated_at"]
+    readonly_fields = ["status", "created_at", "updated_at"]
     inlines = [CommitmentCitationInline, StatusChangeInline]
 
     def save_related(self, request, form, formsets, change):

@@ -622,7 +622,7 @@ class _Reader:
             if not isinstance(commitment, dict):
                 continue
             commitment_path = _join(_join(path, "commitments"), index)
-            record = self.read_commitment(commitment_path, commitment, countries)
+            record = self.read_commitment(commitment_path, commitment, countries, values["date"])
             if record is None:
                 continue
             key = (record.topic, record.summary)
@@ -646,7 +646,7 @@ class _Reader:
             MeetingIn(path, self.document, slug, values, countries, leaders, citations, commitments)
         )
 
-    def read_commitment(self, path, data, meeting_countries):
+    def read_commitment(self, path, data, meeting_countries, meeting_date):
         topic = self.required_text(data, "topic", path)
         if topic and topic not in self.topics:
             known = ", ".join(sorted(self.topics))
@@ -656,7 +656,6 @@ class _Reader:
         status = data.get("status") or Status.ANNOUNCED
         values = {
             "detail": _text(data, "detail"),
-            "status": status,
             "target_date": None,
             "target_precision": "",
             "level_from": _text(data, "level_from"),
@@ -686,7 +685,7 @@ class _Reader:
         else:
             parties = self.countries(data.get("parties"), _join(path, "parties"))
         citations = self.citations(data.get("sources"), _join(path, "sources"))
-        history, seen = [], {}
+        history, seen, history_readable = [], {}, True
         history_list = data.get("history")
         for index, entry in enumerate(history_list if isinstance(history_list, list) else []):
             if not isinstance(entry, dict):
@@ -694,6 +693,11 @@ class _Reader:
             entry_path = _join(_join(path, "history"), index)
             record = self.read_history(entry_path, entry)
             if record is None:
+                continue
+            problem = StatusChange.date_problem(record.date, meeting_date)
+            if problem:
+                self.problem(_join(entry_path, "date"), problem[0].lower() + problem[1:])
+                history_readable = False
                 continue
             key = (record.date, record.status)
             if key in seen:
@@ -709,6 +713,11 @@ class _Reader:
                     f"{_quote(status)} disagrees with the latest history entry "
                     f"({latest.date.isoformat()}: {_quote(latest.status)})",
                 )
+        elif history_readable and status in Status.values and status != Status.ANNOUNCED:
+            self.problem(
+                _join(path, "status"),
+                f"{_quote(status)} is what a history entry says: give the dated, sourced entry that shows it",
+            )
 
         if not topic or not summary or status not in Status.values:
             return None
@@ -776,7 +785,8 @@ class _Plan:
     """What to create, update and delete; built from the checked records and the database."""
 
     MEETING_FIELDS = ["kind", "date", "end_date", "city", "venue", "host_id", "title", "summary"]
-    COMMITMENT_FIELDS = ["detail", "status", "target_date", "target_precision", "level_from", "level_to"]
+    # not the status: the history entries written after the commitment set it
+    COMMITMENT_FIELDS = ["detail", "target_date", "target_precision", "level_from", "level_to"]
     LEADER_FIELDS = ["title", "native_name", "took_office", "left_office"]
     SOURCE_FIELDS = ["publisher", "title", "published"]
 

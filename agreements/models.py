@@ -374,7 +374,14 @@ class Commitment(Timestamped):
     topic = models.ForeignKey(Topic, on_delete=models.PROTECT, related_name="commitments")
     summary = models.CharField(max_length=300, help_text="One line, in our own words.")
     detail = models.TextField(blank=True)
-    status = models.CharField(max_length=20, choices=Status, default=Status.ANNOUNCED)
+    status = models.CharField(
+        max_length=20,
+        choices=Status,
+        default=Status.ANNOUNCED,
+        editable=False,
+        help_text="That of its latest history entry, kept so by the database (migration 0016): "
+        "add a dated, sourced entry to change it.",
+    )
     parties = models.ManyToManyField(
         Country, related_name="commitments", help_text="Usually the meeting's countries."
     )
@@ -436,9 +443,18 @@ class Commitment(Timestamped):
         return self.summary
 
     def save(self, *args, **kwargs):
-        # The database sets it too, whatever writes; this keeps the instance in step.
+        # The database sets both too, whatever writes; this keeps the instance in step. The status
+        # is never written from here: its history sets it (a new commitment has none yet).
         if self.meeting_id:
             self.meeting_date = self.meeting.date
+        if self._state.adding:
+            self.status = Status.ANNOUNCED
+        elif kwargs.get("update_fields") is None:
+            kwargs["update_fields"] = [
+                field.name
+                for field in self._meta.concrete_fields
+                if not field.primary_key and field.name != "status"
+            ]
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):
@@ -518,6 +534,27 @@ class StatusChange(models.Model):
 
     def __str__(self):
         return f"{self.date:%Y-%m-%d}: {self.get_status_display()}"
+
+    def clean(self):
+        given = self.commitment_id or self._meta.get_field("commitment").is_cached(self)
+        commitment = self.commitment if given else None
+        agreed_on = commitment.meeting.date if commitment and commitment.meeting_id else None
+        problem = self.date_problem(self.date, agreed_on)
+        if problem:
+            raise ValidationError({"date": problem})
+
+    @staticmethod
+    def date_problem(date, agreed_on, today=None):
+        """Why an entry of `date` cannot be in the history of a commitment agreed on `agreed_on`,
+        or "": no earlier than the agreement, no later than today."""
+        today = today or timezone.localdate()
+        if date is None:
+            return ""
+        if agreed_on and date < agreed_on:
+            return f"An entry cannot be dated before the commitment was agreed ({agreed_on.isoformat()})."
+        if date > today:
+            return f"An entry cannot be dated in the future (today is {today.isoformat()})."
+        return ""
 
 
 # Pairs ---------------------------------------------------------------------------------------

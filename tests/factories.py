@@ -76,10 +76,16 @@ def make_commitment(meeting=None, parties=None, sources=None, **overrides):
         "status": "announced",
     }
     fields.update(overrides)
+    status = fields.pop("status")
     commitment = Commitment.objects.create(**fields)
     commitment.parties.set(parties if parties is not None else meeting.countries.all())
-    for source in sources if sources is not None else [make_source()]:
+    sources = sources if sources is not None else [make_source()]
+    for source in sources:
         CommitmentCitation.objects.create(commitment=commitment, source=source)
+    if status != "announced":  # a status other than announced is what a dated, sourced entry says
+        source = sources[0] if sources else make_source()
+        StatusChange.objects.create(commitment=commitment, date=meeting.date, status=status, source=source)
+        commitment.status = status
     return commitment
 
 

@@ -140,8 +140,13 @@ class TestCommitment:
         values.update(fields)
         return Commitment(**values)
 
-    def test_status_must_be_known(self):
-        assert_refused(self.commitment(status="rumoured"), "status")
+    def test_status_is_only_what_its_history_says(self):
+        commitment = self.commitment(status="fulfilled")
+        commitment.save()
+        assert Commitment.objects.get(pk=commitment.pk).status == "announced"  # no history yet
+        for status in ("rumoured", "fulfilled"):
+            with pytest.raises(IntegrityError), transaction.atomic():
+                Commitment.objects.filter(pk=commitment.pk).update(status=status)
 
     def test_summary_is_unique_within_a_meeting_and_topic(self):
         existing = make_commitment(summary="Same words")
@@ -285,3 +290,42 @@ class TestProtectedDeletes:
         make_leader(country=country("FR"))
         with pytest.raises(ProtectedError):
             country("FR").delete()
+
+
+class TestStatusFromHistory:
+    """A commitment's status is that of its latest history entry, whoever writes the history."""
+
+    def test_the_latest_entry_sets_the_status_and_removing_it_restores_the_one_before(self):
+        commitment = make_commitment()
+        started = StatusChange.objects.create(
+            commitment=commitment, date=datetime.date(2026, 3, 1), status="in-progress", source=make_source()
+        )
+        done = StatusChange.objects.create(
+            commitment=commitment, date=datetime.date(2026, 6, 1), status="fulfilled", source=make_source()
+        )
+        assert Commitment.objects.get(pk=commitment.pk).status == "fulfilled"
+        StatusChange.objects.filter(pk=done.pk).update(status="lapsed")
+        assert Commitment.objects.get(pk=commitment.pk).status == "lapsed"
+        StatusChange.objects.filter(pk=done.pk).delete()
+        assert Commitment.objects.get(pk=commitment.pk).status == "in-progress"
+        started.delete()
+        assert Commitment.objects.get(pk=commitment.pk).status == "announced"
+
+    def test_saving_a_commitment_keeps_the_status_its_history_gives(self):
+        commitment = make_commitment(status="in-progress")
+        stale = Commitment.objects.get(pk=commitment.pk)
+        make_status_change(commitment, date=datetime.date(2026, 7, 1), status="fulfilled")
+        stale.summary = "Edited after the history moved on"
+        stale.save()
+        assert Commitment.objects.get(pk=commitment.pk).status == "fulfilled"
+
+    @pytest.mark.parametrize(
+        ("day", "message"), [(datetime.date(2025, 1, 1), "before"), (datetime.date(2099, 1, 1), "future")]
+    )
+    def test_an_entry_is_dated_between_the_agreement_and_today(self, day, message):
+        change = StatusChange(
+            commitment=make_commitment(), date=day, status="fulfilled", source=make_source()
+        )
+        with pytest.raises(ValidationError) as excinfo:
+            change.full_clean()
+        assert message in excinfo.value.message_dict["date"][0]

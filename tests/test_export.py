@@ -81,7 +81,6 @@ def make_record():
         parties=["GB", "IT", "JP"],
         target_date=datetime.date(2035, 12, 31),
         target_precision="year",
-        status="fulfilled",  # as its latest history entry says
         sources=[bare],
     )
     make_commitment(

@@ -423,8 +423,8 @@ def test_commitments_are_matched_by_topic_and_summary_and_never_deleted():
     report = run(document(data))
 
     assert Commitment.objects.count() == 2
-    assert Commitment.objects.get(topic="defence-security").status == "fulfilled"
-    assert report.tallies["commitments"].updated == 1
+    assert Commitment.objects.get(topic="defence-security").status == "fulfilled"  # from its history
+    assert report.tallies["commitments"].unchanged == 1
     assert (report.tallies["status changes"].created, report.tallies["status changes"].unchanged) == (1, 1)
 
 
@@ -728,7 +728,7 @@ def test_every_problem_is_reported_at_once_in_file_order():
     data = document(
         meeting_data(countries=["JP", "XX"], host="JP"),
         meeting_data(date="2026-02-01", kind="chat"),
-        meeting_data(date="2026-03-01", sources=[]),
+        meeting_data(date="2026-01-20", sources=[]),
     )
     data["meetings"][0]["commitments"][0]["topic"] = "nonsense"
 
@@ -934,3 +934,27 @@ def test_text_with_a_lone_surrogate_is_a_problem_naming_the_field():
     raw = json.dumps(document()).replace('"title": "', '"title": "\\ud800', 1)
     lines = problems(raw)
     assert lines == ["meetings[0].title: text with an unpaired surrogate escape (\\ud800-\\udfff)"]
+
+
+@pytest.mark.parametrize(
+    ("history", "message"),
+    [
+        ([], '"in-progress" is what a history entry says: give the dated, sourced entry that shows it'),
+        (
+            [{"date": "2026-01-01", "status": "in-progress", "source": "https://news.example.org/gcap"}],
+            "history[0].date: an entry cannot be dated before the commitment was agreed (2026-01-16)",
+        ),
+        (
+            [{"date": "2099-01-01", "status": "in-progress", "source": "https://news.example.org/gcap"}],
+            "history[0].date: an entry cannot be dated in the future",
+        ),
+    ],
+    ids=["no-history", "before-the-meeting", "in-the-future"],
+)
+def test_a_status_needs_a_history_entry_dated_between_the_meeting_and_today(history, message):
+    data = document()
+    data["meetings"][0]["commitments"][1]["history"] = history
+    found = problems(data)
+    assert any(
+        problem.startswith("meetings[0].commitments[1].") and message in problem for problem in found
+    ), found

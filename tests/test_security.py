@@ -19,6 +19,8 @@ from agreements.models import Commitment, Leader, Meeting
 from diplomacy import middleware
 from diplomacy.routers import PrimaryReplicaRouter
 
+from .factories import make_status_change
+
 PROJECT = Path(__file__).resolve().parent.parent
 PRODUCTION_ENV = {
     "DEBUG": "0",
@@ -341,7 +343,7 @@ class TestDownloadValidators:
         "change",
         [
             lambda: Meeting.objects.filter(slug="2026-01-16-it-jp-tokyo").update(title="Corrected"),
-            lambda: Commitment.objects.filter(topic="space").update(status="in-progress"),
+            lambda: make_status_change(Commitment.objects.filter(topic="space").first()),
             lambda: Leader.objects.filter(slug="sanae-takaichi").update(
                 name="Takaichi Sanae", updated_at=timezone.now()
             ),

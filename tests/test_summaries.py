@@ -28,7 +28,7 @@ from agreements.models import (
     PairTopicTally,
 )
 
-from .factories import country, make_commitment, make_leader, make_meeting
+from .factories import country, make_commitment, make_leader, make_meeting, make_status_change
 
 pytestmark = pytest.mark.django_db(transaction=False)
 
@@ -174,7 +174,7 @@ def test_summaries_follow_records_created_changed_and_deleted(seed):
     assert kept()["pairs"][("DE", "FR")] == (1, 1)
     assert_summaries_exact()
 
-    commitment.status = "fulfilled"
+    make_status_change(commitment, date=meeting.date, status="fulfilled")
     commitment.topic_id = "energy"
     commitment.save()
     assert_summaries_exact()
