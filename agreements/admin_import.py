@@ -3,7 +3,9 @@
 It runs the same code as `manage.py import_meetings` (`importer.import_files`): the upload is
 checked with a dry run; confirming posts the same text back and imports it, checking it again
 (the record may have changed in between). Wired in `diplomacy/urls.py` through
-`admin.site.admin_view`, so only staff reach it; it also needs `agreements.add_meeting`.
+`admin.site.admin_view`, so only staff reach it; it also needs the permissions to add and change
+every kind of record an import writes, and a file that would delete citations needs the
+permission to delete them.
 """
 
 from django import forms
@@ -18,7 +20,16 @@ from django.urls import reverse
 from .importer import ImportFailed, import_files
 from .models import Meeting
 
-PERMISSION = "agreements.add_meeting"
+WRITTEN = (
+    "meeting",
+    "leader",
+    "source",
+    "commitment",
+    "statuschange",
+    "meetingcitation",
+    "commitmentcitation",
+)
+PERMISSIONS = [f"agreements.{action}_{model}" for model in WRITTEN for action in ("add", "change")]
 SHOWN_CHANGES = 200
 # The confirmation posts the file's text back as a form field, which Django caps at
 # DATA_UPLOAD_MAX_MEMORY_SIZE; keep some room for the other fields.
@@ -54,8 +65,12 @@ class ConfirmForm(forms.Form):
 
 
 def import_meetings_view(request):
-    if not request.user.has_perm(PERMISSION):
+    if not request.user.has_perms(PERMISSIONS):
         raise PermissionDenied
+
+    def may_delete(model):
+        return request.user.has_perm(f"{model._meta.app_label}.delete_{model._meta.model_name}")
+
     context = {
         **admin.site.each_context(request),
         "title": "Import meetings",
@@ -73,7 +88,7 @@ def import_meetings_view(request):
         if confirm_form.is_valid():
             name, text = confirm_form.cleaned_data["name"], confirm_form.cleaned_data["content"]
             try:
-                report = import_files([(name, text)])
+                report = import_files([(name, text)], may_delete=may_delete)
             except ImportFailed as failure:
                 context["problems"] = failure.lines()
             else:
@@ -88,7 +103,7 @@ def import_meetings_view(request):
             upload = form.cleaned_data["file"]
             raw = upload.read()
             try:
-                report = import_files([(upload.name, raw)], dry_run=True)
+                report = import_files([(upload.name, raw)], dry_run=True, may_delete=may_delete)
             except ImportFailed as failure:
                 context["problems"] = failure.lines()
             else:

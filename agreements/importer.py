@@ -22,6 +22,7 @@ deletes a meeting, a commitment or a status change.
 """
 
 import datetime
+import itertools
 import json
 import re
 from collections import defaultdict
@@ -56,6 +57,7 @@ FORMAT = "bilateral-meetings/1"
 SCHEMA_PATH = Path(__file__).resolve().parent / "schemas" / "bilateral-meetings-1.schema.json"
 CHUNK_SIZE = 500
 BATCH_SIZE = 1000
+MAX_PROBLEMS = 200  # problems checked and shown; past them, checking stops
 
 DATE_PATTERN = "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
 URL_PATTERN = "^[Hh][Tt][Tt][Pp][Ss]?://"
@@ -106,17 +108,27 @@ class Problem:
 
 
 class ImportFailed(Exception):
-    """The file cannot be imported; `problems` lists everything wrong with it."""
+    """The file cannot be imported; `problems` lists what is wrong with it: everything, or the
+    first MAX_PROBLEMS when checking stopped there (`stopped`)."""
 
-    def __init__(self, problems):
-        self.problems = list(dict.fromkeys(problems))
+    def __init__(self, problems, stopped=False):
+        problems = list(dict.fromkeys(problems))
+        self.stopped = stopped or len(problems) > MAX_PROBLEMS
+        self.problems = problems[:MAX_PROBLEMS]
         count = len(self.problems)
-        super().__init__(f"{count} problem{'' if count == 1 else 's'} found; nothing was imported.")
+        found = f"{count} problem{'' if count == 1 else 's'}"
+        found = f"at least {found}" if self.stopped else found
+        super().__init__(f"{found} found; nothing was imported.")
 
     def lines(self, with_document=None):
         if with_document is None:
             with_document = len({problem.document for problem in self.problems}) > 1
-        return [problem.describe(with_document) for problem in self.problems]
+        lines = [problem.describe(with_document) for problem in self.problems]
+        if self.stopped:
+            lines.append(
+                f"Checking stopped after {MAX_PROBLEMS} problems: correct these and check the file again."
+            )
+        return lines
 
 
 @dataclass
@@ -319,9 +331,10 @@ def _schema_problems(error, prefix, document):
 
 
 def structure_problems(validator, instance, path, document):
-    """Every structural problem in `instance` (the document, or one meeting at `path`)."""
+    """The structural problems in `instance` (the document, or one meeting at `path`), up to
+    one more than MAX_PROBLEMS."""
     problems = []
-    for error in validator.iter_errors(instance):
+    for error in itertools.islice(validator.iter_errors(instance), MAX_PROBLEMS + 1):
         problems.extend(_schema_problems(error, path, document))
     return problems
 
@@ -415,6 +428,7 @@ class _Reader:
         self.sources = {}  # url -> {"path": first path, field: (value, path)}
         self.history_urls = []  # (path, url, document)
         self.document = ""
+        self.stopped = False  # checking stopped after MAX_PROBLEMS problems
 
     def problem(self, path, message):
         self.problems.append(Problem(path, message, self.document))
@@ -430,6 +444,9 @@ class _Reader:
             for index, meeting in enumerate(
                 self.progress(meetings, "Checking") if self.progress else meetings
             ):
+                if len(self.problems) > MAX_PROBLEMS:
+                    self.stopped = True
+                    return self
                 path = f"meetings[{index}]"
                 self.problems.extend(structure_problems(meeting_validator, meeting, path, document.name))
                 if isinstance(meeting, dict):
@@ -1236,10 +1253,12 @@ class _Plan:
             model.objects.bulk_create(rows, batch_size=BATCH_SIZE)
 
 
-def import_documents(documents, *, dry_run=False, progress=None):
+def import_documents(documents, *, dry_run=False, progress=None, may_delete=None):
     """Check and import parsed documents as one; return a `Report`, or raise `ImportFailed`.
 
     `progress(iterable, description)`, if given, wraps the per-meeting loop (for a progress bar).
+    `may_delete(model)`, if given, says whether rows of `model` may be deleted (an editor's
+    permissions): an import that would delete others is refused.
     """
     try:
         with transaction.atomic():
@@ -1252,10 +1271,21 @@ def import_documents(documents, *, dry_run=False, progress=None):
             if problems:
                 order = {document.name: index for index, document in enumerate(documents)}
                 raise ImportFailed(
-                    sorted(problems, key=lambda p: (order.get(p.document, 0), _natural_order(p.path)))
+                    sorted(problems, key=lambda p: (order.get(p.document, 0), _natural_order(p.path))),
+                    stopped=reader.stopped,
                 )
             plan.plan_meetings(matched)
             plan.plan_commitments()
+            refused = [
+                Problem(
+                    "",
+                    f"it removes {len(rows)} {model._meta.verbose_name_plural}, which you may not delete",
+                )
+                for model, rows in plan.row_deletes.items()
+                if rows and may_delete and not model._meta.auto_created and not may_delete(model)
+            ]
+            if refused:
+                raise ImportFailed(refused)
             if not dry_run:
                 plan.write()
     except DatabaseError as error:
@@ -1264,7 +1294,7 @@ def import_documents(documents, *, dry_run=False, progress=None):
     return plan.report
 
 
-def import_files(named_contents, *, dry_run=False, progress=None):
+def import_files(named_contents, *, dry_run=False, progress=None, may_delete=None):
     """Parse [(name, bytes)] and import them as one; malformed files are all reported together."""
     documents, problems = [], []
     for name, raw in named_contents:
@@ -1274,4 +1304,4 @@ def import_files(named_contents, *, dry_run=False, progress=None):
             problems.extend(failure.problems)
     if problems:
         raise ImportFailed(problems)
-    return import_documents(documents, dry_run=dry_run, progress=progress)
+    return import_documents(documents, dry_run=dry_run, progress=progress, may_delete=may_delete)

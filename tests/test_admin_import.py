@@ -7,7 +7,8 @@ from django.contrib.auth.models import Permission
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from agreements.models import Meeting
+from agreements.admin_import import PERMISSIONS
+from agreements.models import Meeting, MeetingCitation
 from tests.test_import import document, meeting_data
 
 pytestmark = pytest.mark.django_db
@@ -31,9 +32,13 @@ def test_anonymous_users_are_sent_to_the_admin_login(client):
     assert Meeting.objects.count() == 0
 
 
-def test_staff_without_the_add_meeting_permission_are_refused(client, django_user_model):
+@pytest.mark.parametrize("missing", ["add_meeting", "change_leader", "add_statuschange", "change_source"])
+def test_staff_without_every_permission_an_import_needs_are_refused(client, django_user_model, missing):
     user = django_user_model.objects.create_user("viewer", password="a long viewer password", is_staff=True)
-    user.user_permissions.add(Permission.objects.get(codename="view_meeting"))
+    granted = [permission for permission in PERMISSIONS if not permission.endswith(f".{missing}")]
+    user.user_permissions.add(
+        *Permission.objects.filter(codename__in=[permission.split(".")[1] for permission in granted])
+    )
     client.force_login(user)
 
     assert client.get(URL).status_code == 403
@@ -184,3 +189,18 @@ def test_an_import_is_in_the_admin_s_history_with_who_and_what(editor_client, ed
     assert confirm(document(changed)).status_code == 302
     entry = LogEntry.objects.get(object_id=str(meeting.pk), action_flag=CHANGE)
     assert entry.user == editor and "title" in entry.change_message
+
+
+def test_an_editor_may_not_remove_citations_through_an_import(editor_client):
+    from agreements.importer import import_files
+
+    data = meeting_data()
+    data["sources"].append({"url": "https://news.example.org/tokyo", "publisher": "Example News"})
+    import_files([("first.json", json.dumps(document(data)))])
+    cited = MeetingCitation.objects.count()
+    data["sources"].pop()
+
+    response = editor_client.post(URL, {"file": upload(document(data))})
+
+    assert "it removes 1 meeting citations, which you may not delete" in response.content.decode()
+    assert MeetingCitation.objects.count() == cited

@@ -958,3 +958,18 @@ def test_a_status_needs_a_history_entry_dated_between_the_meeting_and_today(hist
     assert any(
         problem.startswith("meetings[0].commitments[1].") and message in problem for problem in found
     ), found
+
+
+def test_checking_stops_after_a_bounded_number_of_problems():
+    from agreements.importer import MAX_PROBLEMS
+
+    bad = [meeting_data(date="2026-02-01", kind="chat", title=f"Bad {n}") for n in range(MAX_PROBLEMS * 5)]
+    with pytest.raises(ImportFailed) as failure:
+        run(document(*bad))
+    lines = failure.value.lines()
+    assert len(lines) == MAX_PROBLEMS + 1
+    assert (
+        lines[-1]
+        == f"Checking stopped after {MAX_PROBLEMS} problems: correct these and check the file again."
+    )
+    assert str(failure.value) == f"at least {MAX_PROBLEMS} problems found; nothing was imported."
