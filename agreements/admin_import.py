@@ -16,6 +16,7 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
 
 from .importer import ImportFailed, import_files
 from .models import Meeting
@@ -64,14 +65,39 @@ class ConfirmForm(forms.Form):
     content = forms.CharField(widget=forms.HiddenInput, strip=False)
 
 
+@csrf_exempt  # checked below, once the request's size is known to be acceptable
 def import_meetings_view(request):
+    """The page. An upload larger than the page takes is refused from its Content-Length, before
+    its body is read; a smaller one is read in memory (FILE_UPLOAD_MAX_MEMORY_SIZE)."""
     if not request.user.has_perms(PERMISSIONS):
         raise PermissionDenied
+    limit = largest_upload()
+    length = request.META.get("CONTENT_LENGTH") or "0"
+    if (
+        request.method == "POST"
+        and request.content_type == "multipart/form-data"
+        and limit is not None
+        and (not length.isdigit() or int(length) > limit + FORM_OVERHEAD)
+    ):
+        response = TemplateResponse(
+            request,
+            "admin/agreements/meeting/import.html",
+            {
+                **page_context(request),
+                "form": ImportForm(),
+                "problems": [
+                    f"This file is too large for the admin page (the limit is {limit:,} bytes). "
+                    "Import it with the import_meetings management command."
+                ],
+            },
+        )
+        response.status_code = 413
+        return response
+    return import_meetings(request)
 
-    def may_delete(model):
-        return request.user.has_perm(f"{model._meta.app_label}.delete_{model._meta.model_name}")
 
-    context = {
+def page_context(request):
+    return {
         **admin.site.each_context(request),
         "title": "Import meetings",
         "subtitle": None,
@@ -82,6 +108,14 @@ def import_meetings_view(request):
         "confirm_form": None,
         "shown_changes": SHOWN_CHANGES,
     }
+
+
+@csrf_protect
+def import_meetings(request):
+    def may_delete(model):
+        return request.user.has_perm(f"{model._meta.app_label}.delete_{model._meta.model_name}")
+
+    context = page_context(request)
     form = ImportForm()
     if request.method == "POST" and "confirm" in request.POST:
         confirm_form = ConfirmForm(request.POST)

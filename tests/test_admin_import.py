@@ -204,3 +204,14 @@ def test_an_editor_may_not_remove_citations_through_an_import(editor_client):
 
     assert "it removes 1 meeting citations, which you may not delete" in response.content.decode()
     assert MeetingCitation.objects.count() == cited
+
+
+def test_an_upload_over_the_limit_is_refused_from_its_length_before_it_is_read(editor_client, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 20 * 1024
+
+    response = editor_client.post(URL, {"file": upload(b" " * 40_000 + json.dumps(document()).encode())})
+
+    assert response.status_code == 413
+    assert "This file is too large for the admin page" in response.content.decode()
+    assert not hasattr(response.wsgi_request, "_files")  # the body was never parsed
+    assert Meeting.objects.count() == 0
