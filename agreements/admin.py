@@ -135,6 +135,9 @@ class CitationInlineMixin:
     min_num = 1
     formset = AtLeastOneFormSet
 
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("source")  # each row is labelled by it
+
 
 class MeetingCitationInline(CitationInlineMixin, admin.TabularInline):
     model = MeetingCitation

@@ -316,7 +316,7 @@ class MeetingCitation(Citation):
         ]
 
     def __str__(self):
-        return f"{self.meeting_id} cites {self.source_id}"
+        return str(self.source)
 
 
 # Commitments ---------------------------------------------------------------------------------
@@ -509,7 +509,7 @@ class CommitmentCitation(Citation):
         ]
 
     def __str__(self):
-        return f"{self.commitment_id} cites {self.source_id}"
+        return str(self.source)
 
 
 class StatusChange(models.Model):

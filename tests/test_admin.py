@@ -289,3 +289,10 @@ def test_editor_sees_the_tokyo_summit_and_its_commitments(seed, editor_client):
     assert "Establish a consultative body on space cooperation" in page
     assert "Cooperate on resilient supply chains for critical minerals" in page
     assert "special strategic partnership" in page
+
+
+def test_citations_are_labelled_by_their_source(editor_client):
+    source = make_source(title="Japan-Italy Summit Meeting")
+    commitment = make_commitment(sources=[source])
+    page = editor_client.get(admin_url(Commitment, "change", commitment.pk)).content.decode()
+    assert "Japan-Italy Summit Meeting" in page and " cites " not in page
