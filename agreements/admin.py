@@ -163,6 +163,13 @@ class LeaderAdmin(RecordAdmin):
 
 
 class MeetingForm(forms.ModelForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["slug"].required = False
+        self.fields[
+            "slug"
+        ].help_text = "Leave empty for the date, the countries and the place: 2026-01-16-it-jp-tokyo."
+
     def clean_countries(self):
         countries = self.cleaned_data["countries"]
         if len(countries) < 2:
@@ -176,6 +183,15 @@ class MeetingForm(forms.ModelForm):
             self.add_error(
                 "host", "The host is one of the meeting's countries (leave it empty for a third country)."
             )
+        if not cleaned.get("slug") and cleaned.get("date") and countries:
+            codes = [country.code for country in countries]
+            slug = Meeting.build_slug(
+                cleaned["date"], codes, cleaned.get("city", ""), cleaned.get("kind", "")
+            )
+            if Meeting.objects.filter(slug=slug).exclude(pk=self.instance.pk).exists():
+                self.add_error("slug", f"Another meeting has the slug {slug}: give this one its own.")
+            else:
+                cleaned["slug"] = self.instance.slug = slug
         return cleaned
 
 
@@ -200,7 +216,6 @@ class MeetingAdmin(RecordAdmin):
     list_select_related = ["host"]
     search_fields = ["title", "summary", "city", "venue", "slug", "leaders__name", "countries__name"]
     autocomplete_fields = ["host", "countries", "leaders"]
-    prepopulated_fields = {"slug": ["date", "title"]}
     date_hierarchy = "date"
     readonly_fields = ["created_at", "updated_at"]
     inlines = [MeetingCitationInline, CommitmentInline]

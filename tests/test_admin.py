@@ -296,3 +296,14 @@ def test_citations_are_labelled_by_their_source(editor_client):
     commitment = make_commitment(sources=[source])
     page = editor_client.get(admin_url(Commitment, "change", commitment.pk)).content.decode()
     assert "Japan-Italy Summit Meeting" in page and " cites " not in page
+
+
+def test_a_meeting_without_a_slug_gets_the_importers_one(editor_client):
+    response = editor_client.post(
+        admin_url(Meeting, "add"), meeting_form_data(slug="", title="Macron and Merz meet")
+    )
+    assert response.status_code == 302
+    assert Meeting.objects.get().slug == "2026-01-16-it-jp-tokyo"
+    again = editor_client.post(admin_url(Meeting, "add"), meeting_form_data(slug=""))
+    assert again.status_code == 200
+    assert "Another meeting has the slug 2026-01-16-it-jp-tokyo" in again.content.decode()
