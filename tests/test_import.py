@@ -973,3 +973,13 @@ def test_checking_stops_after_a_bounded_number_of_problems():
         == f"Checking stopped after {MAX_PROBLEMS} problems: correct these and check the file again."
     )
     assert str(failure.value) == f"at least {MAX_PROBLEMS} problems found; nothing was imported."
+
+
+def test_the_schemas_vocabularies_are_the_models_choices():
+    from agreements.importer import schema
+    from agreements.models import MeetingKind, Status
+
+    definitions = schema()["$defs"]
+    assert definitions["status"]["enum"] == Status.values
+    assert definitions["meeting"]["properties"]["kind"]["enum"] == MeetingKind.values
+    assert definitions["commitment"]["properties"]["status"]["enum"] == [*Status.values, None]
