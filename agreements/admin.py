@@ -195,9 +195,38 @@ class MeetingForm(forms.ModelForm):
         return cleaned
 
 
+class TargetForm(forms.ModelForm):
+    """A commitment's target typed as written in files and shown on pages: "2035" or "2035-06-30"."""
+
+    target = forms.CharField(
+        required=False, max_length=10, help_text="A year (2035) or a day (2035-06-30); empty for none."
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.initial.setdefault("target", self.instance.target_display)
+
+    def clean_target(self):
+        text = self.cleaned_data["target"].strip()
+        if not text:
+            return None, ""
+        try:
+            return Commitment.parse_target(text)
+        except ValueError:
+            raise ValidationError("Give a year (2035) or a day (2035-06-30).") from None
+
+    def clean(self):
+        cleaned = super().clean()
+        if "target" in cleaned:
+            self.instance.target_date, self.instance.target_precision = cleaned["target"]
+        return cleaned
+
+
 class CommitmentInline(admin.TabularInline):
     model = Commitment
-    fields = ["topic", "summary", "status", "target_date", "target_precision", "level_from", "level_to"]
+    form = TargetForm
+    fields = ["topic", "summary", "status", "target", "level_from", "level_to"]
     readonly_fields = ["status"]
     extra = 0
     show_change_link = True
@@ -256,7 +285,7 @@ class StatusChangeInline(admin.TabularInline):
     )
 
 
-class CommitmentForm(forms.ModelForm):
+class CommitmentForm(TargetForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["parties"].required = False
@@ -266,6 +295,7 @@ class CommitmentForm(forms.ModelForm):
 @admin.register(Commitment)
 class CommitmentAdmin(RecordAdmin):
     form = CommitmentForm
+    exclude = ["target_date", "target_precision"]  # typed as one `target`
     list_display = ["summary", "meeting", "topic", "status", "target_date"]
     list_filter = ["topic", "status", ("parties", admin.RelatedOnlyFieldListFilter), "meeting_date"]
     list_select_related = ["meeting", "topic"]

@@ -307,3 +307,30 @@ def test_a_meeting_without_a_slug_gets_the_importers_one(editor_client):
     again = editor_client.post(admin_url(Meeting, "add"), meeting_form_data(slug=""))
     assert again.status_code == 200
     assert "Another meeting has the slug 2026-01-16-it-jp-tokyo" in again.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("typed", "date", "precision"),
+    [
+        ("2035", datetime.date(2035, 12, 31), "year"),
+        ("2035-06-30", datetime.date(2035, 6, 30), "day"),
+        ("", None, ""),
+    ],
+)
+def test_a_target_is_typed_as_a_year_or_a_day(editor_client, typed, date, precision):
+    commitment = make_commitment(target_date=datetime.date(2030, 12, 31), target_precision="year")
+    data = commitment_form_data(commitment, target=typed, **{"history-TOTAL_FORMS": "0"})
+    response = editor_client.post(admin_url(Commitment, "change", commitment.pk), data)
+    assert response.status_code == 302
+    commitment.refresh_from_db()
+    assert (commitment.target_date, commitment.target_precision) == (date, precision)
+
+
+def test_a_target_that_is_no_year_or_day_is_explained(editor_client):
+    commitment = make_commitment()
+    data = commitment_form_data(commitment, target="31/12/2035", **{"history-TOTAL_FORMS": "0"})
+    response = editor_client.post(admin_url(Commitment, "change", commitment.pk), data)
+    assert response.status_code == 200
+    assert "Give a year (2035) or a day (2035-06-30)." in response.content.decode()
+    page = editor_client.get(admin_url(Commitment, "change", commitment.pk)).content.decode()
+    assert 'name="target_precision"' not in page
