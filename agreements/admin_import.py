@@ -8,11 +8,14 @@ every kind of record an import writes, and a file that would delete citations ne
 permission to delete them.
 """
 
+from pathlib import Path
+
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.models import ADDITION, CHANGE, LogEntry
 from django.core.exceptions import PermissionDenied
+from django.http import FileResponse, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -30,6 +33,9 @@ WRITTEN = (
     "meetingcitation",
     "commitmentcitation",
 )
+ROOT = Path(__file__).resolve().parent.parent
+FORMAT_PAGE = ROOT / "docs" / "import-format.md"
+EXAMPLE_FILE = ROOT / "examples" / "seed-meetings.json"
 PERMISSIONS = [f"agreements.{action}_{model}" for model in WRITTEN for action in ("add", "change")]
 SHOWN_CHANGES = 200
 # The confirmation posts the file's text back as a form field, which Django caps at
@@ -148,6 +154,16 @@ def import_meetings(request):
                 )
     context["form"] = form
     return TemplateResponse(request, "admin/agreements/meeting/import.html", context)
+
+
+def import_format_view(request):
+    """The file format, as the documentation gives it (Markdown, readable as plain text)."""
+    return HttpResponse(FORMAT_PAGE.read_text(encoding="utf-8"), content_type="text/plain; charset=utf-8")
+
+
+def import_example_view(request):
+    """An example file to start from: the seed data in the import format."""
+    return FileResponse(EXAMPLE_FILE.open("rb"), as_attachment=True, filename="example-meetings.json")
 
 
 def log_import(user, name, report):

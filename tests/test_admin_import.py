@@ -5,6 +5,7 @@ import json
 import pytest
 from django.contrib.auth.models import Permission
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
 from django.urls import reverse
 
 from agreements.admin_import import PERMISSIONS
@@ -215,3 +216,18 @@ def test_an_upload_over_the_limit_is_refused_from_its_length_before_it_is_read(e
     assert "This file is too large for the admin page" in response.content.decode()
     assert not hasattr(response.wsgi_request, "_files")  # the body was never parsed
     assert Meeting.objects.count() == 0
+
+
+def test_the_page_links_to_the_format_and_an_example_that_imports(editor_client):
+    page = editor_client.get(URL).content.decode()
+    assert 'href="/admin/agreements/meeting/import/format/"' in page
+    assert 'href="/admin/agreements/meeting/import/example.json"' in page
+    rules = editor_client.get("/admin/agreements/meeting/import/format/")
+    assert rules["Content-Type"] == "text/plain; charset=utf-8"
+    assert "bilateral-meetings/1" in rules.content.decode()
+    example = editor_client.get("/admin/agreements/meeting/import/example.json")
+    raw = b"".join(example.streaming_content)
+    assert "example-meetings.json" in example["Content-Disposition"]
+    preview = editor_client.post(URL, {"file": upload(raw, name="example-meetings.json")})
+    assert preview.context["report"] is not None and not preview.context["problems"]
+    assert Client().get("/admin/agreements/meeting/import/format/").status_code == 302  # staff only
