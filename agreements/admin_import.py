@@ -167,19 +167,16 @@ def import_example_view(request):
 
 
 def log_import(user, name, report):
-    """Record each meeting the import created or changed in the admin's history, as edits are."""
-    slugs = {change.slug: change for change in report.changes}
-    for meeting in Meeting.objects.filter(slug__in=slugs):
-        change = slugs[meeting.slug]
-        if change.action == "created":
-            LogEntry.objects.log_actions(
-                user.pk, [meeting], ADDITION, change_message=f"Imported from {name}."
-            )
-        else:
-            fields = ", ".join(change.fields) or "its record"
-            LogEntry.objects.log_actions(
-                user.pk, [meeting], CHANGE, change_message=f"Imported from {name}: {fields}."
-            )
+    """Record every object the import created or changed in the admin's history, as edits are;
+    a meeting's entry names the fields that changed."""
+    fields = {change.slug: change.fields for change in report.changes}
+    for model, (created, changed) in report.written.items():
+        if created:
+            LogEntry.objects.log_actions(user.pk, created, ADDITION, change_message=f"Imported from {name}.")
+        for obj in changed:
+            what = ", ".join(fields.get(getattr(obj, "slug", None)) or []) or "its record"
+            message = f"Imported from {name}: {what}." if model is Meeting else f"Imported from {name}."
+            LogEntry.objects.log_actions(user.pk, [obj], CHANGE, change_message=message)
 
 
 def _changelist_url():

@@ -164,6 +164,8 @@ class Report:
     dry_run: bool
     tallies: dict = field(default_factory=lambda: {label: Tally() for label in MODEL_LABELS})
     changes: list = field(default_factory=list)
+    # what an import wrote, for the admin's history: {model: ([created], [changed])}
+    written: dict = field(default_factory=lambda: defaultdict(lambda: ([], [])))
 
     @property
     def changed(self):
@@ -1242,6 +1244,8 @@ class _Plan:
             model.objects.bulk_create(self.creates[model], batch_size=BATCH_SIZE)
         if self.updates[model]:
             model.objects.bulk_update(self.updates[model], self.update_fields[model], batch_size=BATCH_SIZE)
+        self.report.written[model][0].extend(self.creates[model])
+        self.report.written[model][1].extend(self.updates[model])
 
     def delete_rows(self, model):
         for chunk in _chunks(self.row_deletes[model]):
@@ -1251,6 +1255,8 @@ class _Plan:
         rows = [build() for build in self.row_adds[model]]
         if rows:
             model.objects.bulk_create(rows, batch_size=BATCH_SIZE)
+            if not model._meta.auto_created:
+                self.report.written[model][0].extend(rows)
 
 
 def import_documents(documents, *, dry_run=False, progress=None, may_delete=None):

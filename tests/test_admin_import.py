@@ -173,6 +173,9 @@ def test_the_meeting_list_links_to_the_import_page_for_editors(editor_client):
 
 def test_an_import_is_in_the_admin_s_history_with_who_and_what(editor_client, editor):
     from django.contrib.admin.models import ADDITION, CHANGE, LogEntry
+    from django.contrib.contenttypes.models import ContentType
+
+    from agreements.models import Commitment, Leader, Source, StatusChange
 
     def confirm(data):
         preview = editor_client.post(URL, {"file": upload(data)})
@@ -181,14 +184,25 @@ def test_an_import_is_in_the_admin_s_history_with_who_and_what(editor_client, ed
             URL, {"name": form["name"].value(), "content": form["content"].value(), "confirm": "Import"}
         )
 
+    def entries(obj, flag):
+        kind = ContentType.objects.get_for_model(obj)
+        return LogEntry.objects.filter(content_type=kind, object_id=str(obj.pk), action_flag=flag)
+
     assert confirm(document()).status_code == 302
     meeting = Meeting.objects.get()
-    added = LogEntry.objects.get(object_id=str(meeting.pk), action_flag=ADDITION)
+    added = entries(meeting, ADDITION).get()
     assert (added.user, added.change_message) == (editor, "Imported from meetings.json.")
+    written = [
+        *Leader.objects.all(),
+        *Source.objects.all(),
+        *Commitment.objects.all(),
+        *StatusChange.objects.all(),
+    ]
+    assert written and all(entries(obj, ADDITION).exists() for obj in written)
 
     changed = meeting_data(title="A corrected title")
     assert confirm(document(changed)).status_code == 302
-    entry = LogEntry.objects.get(object_id=str(meeting.pk), action_flag=CHANGE)
+    entry = entries(meeting, CHANGE).get()
     assert entry.user == editor and "title" in entry.change_message
 
 
