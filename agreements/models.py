@@ -379,8 +379,7 @@ class Commitment(Timestamped):
         choices=Status,
         default=Status.ANNOUNCED,
         editable=False,
-        help_text="That of its latest history entry, kept so by the database (migration 0016): "
-        "add a dated, sourced entry to change it.",
+        help_text="That of its latest status history entry: add a dated, sourced entry to change it.",
     )
     parties = models.ManyToManyField(
         Country, related_name="commitments", help_text="Usually the meeting's countries."

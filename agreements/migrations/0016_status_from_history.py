@@ -104,7 +104,7 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='commitment',
             name='status',
-            field=models.CharField(choices=[('announced', 'Announced'), ('in-progress', 'In progress'), ('fulfilled', 'Fulfilled'), ('lapsed', 'Lapsed')], default='announced', editable=False, help_text='That of its latest history entry, kept so by the database (migration 0016): add a dated, sourced entry to change it.', max_length=20),
+            field=models.CharField(choices=[('announced', 'Announced'), ('in-progress', 'In progress'), ('fulfilled', 'Fulfilled'), ('lapsed', 'Lapsed')], default='announced', editable=False, help_text='That of its latest status history entry: add a dated, sourced entry to change it.', max_length=20),
         ),
         migrations.RunPython(forwards, backwards),
     ]
