@@ -296,10 +296,10 @@ class ListFilterSet(filters.FilterSet):
         }
 
     def index_rows(self, values):
-        """The pair or party rows (`MeetingPair`, `CountryMeeting`, `LeaderMeeting`,
-        `CommitmentPair`) that stand for the rows `values` select when they name a pair, a country
-        or a leader and filter only on what those rows carry, or None. Counting, grouping and
-        selecting them reads one index range instead of joining the list's table."""
+        """The pair or party rows (`ROW_KEYS`) that stand for the rows `values` select when they
+        name a pair, a country or a leader and filter only on what those rows carry, or None.
+        Counting, grouping and selecting them reads one index range instead of joining the
+        list's table."""
         return None
 
     def filter_queryset(self, queryset):

@@ -815,16 +815,23 @@ class CommitmentPair(Derived):
         return f"{self.country_a_id}-{self.country_b_id} {self.commitment_id}"
 
 
-class CountryMeeting(Derived):
-    """A meeting's country, with the meeting's date and kind: how a country's page and list find its
-    meetings, newest first, from one index. Kept by database triggers (migration 0012)."""
+class MeetingPartyRow(Derived):
+    """A meeting's party (a country or a leader) with the meeting's date and kind: how the party's
+    page and list find its meetings, newest first, from one index. Kept by database triggers
+    (migration 0012)."""
 
-    country = models.ForeignKey(Country, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+")
     meeting = models.ForeignKey(Meeting, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+")
     date = models.DateField()
     kind = models.CharField(max_length=20)
 
     class Meta(Derived.Meta):
+        abstract = True
+
+
+class CountryMeeting(MeetingPartyRow):
+    country = models.ForeignKey(Country, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+")
+
+    class Meta(MeetingPartyRow.Meta):
         ordering = ["country", "-date", "-meeting"]
         constraints = [models.UniqueConstraint(fields=["meeting", "country"], name="country_meeting_unique")]
         indexes = [models.Index(fields=["country", "date", "meeting"], name="country_meeting_date_idx")]
@@ -833,16 +840,10 @@ class CountryMeeting(Derived):
         return f"{self.country_id} {self.meeting_id}"
 
 
-class LeaderMeeting(Derived):
-    """A meeting's leader, with the meeting's date and kind: how a leader's page and list find
-    their meetings, newest first, from one index. Kept by database triggers (migration 0012)."""
-
+class LeaderMeeting(MeetingPartyRow):
     leader = models.ForeignKey(Leader, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+")
-    meeting = models.ForeignKey(Meeting, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+")
-    date = models.DateField()
-    kind = models.CharField(max_length=20)
 
-    class Meta(Derived.Meta):
+    class Meta(MeetingPartyRow.Meta):
         ordering = ["leader", "-date", "-meeting"]
         constraints = [models.UniqueConstraint(fields=["meeting", "leader"], name="leader_meeting_unique")]
         indexes = [models.Index(fields=["leader", "date", "meeting"], name="leader_meeting_date_idx")]
