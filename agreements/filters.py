@@ -212,7 +212,7 @@ class SortFilter(filters.OrderingFilter):
 
     def filter(self, qs, value):
         qs = super().filter(qs, value)
-        if value:
+        if value and qs.query.order_by:  # `?sort=,` chooses no column
             first = str(qs.query.order_by[0])
             qs = qs.order_by(*qs.query.order_by, "-pk" if first.startswith("-") else "pk")
         return qs

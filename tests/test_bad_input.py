@@ -8,6 +8,7 @@ pytestmark = pytest.mark.django_db
 
 ODD_VALUES = [
     "",
+    ",",  # a list of nothing: `?sort=,` once failed
     "notadate",
     "2026-13-45",
     "99999-01-01",
