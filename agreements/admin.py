@@ -259,23 +259,36 @@ class MeetingAdmin(RecordAdmin):
     def save_formset(self, request, form, formset, change):
         if formset.model is not Commitment:
             return super().save_formset(request, form, formset, change)
-        new_commitments = [f.instance for f in formset.forms if f.instance.pk is None and f.has_changed()]
         super().save_formset(request, form, formset, change)
-        meeting = form.instance
-        for commitment in new_commitments:
-            if commitment.pk is None:
-                continue
-            commitment.parties.set(meeting.countries.all())
-            CommitmentCitation.objects.bulk_create(
-                [CommitmentCitation(commitment=commitment, source=c.source) for c in meeting.citations.all()]
-            )
+        Commitment.objects.filter(
+            pk__in=[commitment.pk for commitment in formset.new_objects]
+        ).complete_from_meetings()
 
 
 # Commitments ---------------------------------------------------------------------------------
 
 
+class HistoryFormSet(forms.BaseInlineFormSet):
+    """A commitment's history keeps at least one entry (a new one's is written when it is saved)."""
+
+    def clean(self):
+        super().clean()
+        if self.instance.pk is None:
+            return
+        deleted = [form.instance.pk for form in self.initial_forms if self._should_delete_form(form)]
+        remaining = self.get_queryset().exclude(pk__in=deleted).count()
+        added = [
+            form for form in self.extra_forms if form.has_changed() and not self._should_delete_form(form)
+        ]
+        if not remaining and not added:
+            raise ValidationError(
+                "Keep at least one entry: the first says when the commitment was announced."
+            )
+
+
 class StatusChangeInline(admin.TabularInline):
     model = StatusChange
+    formset = HistoryFormSet
     fields = ["date", "status", "note", "source"]
     autocomplete_fields = ["source"]
     extra = 0
@@ -307,8 +320,7 @@ class CommitmentAdmin(RecordAdmin):
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
-        if not form.instance.parties.exists():
-            form.instance.parties.set(form.instance.meeting.countries.all())
+        Commitment.objects.filter(pk=form.instance.pk).complete_from_meetings()
 
 
 @admin.register(StatusChange)

@@ -12,7 +12,9 @@ One code path for the `import_meetings` command and the admin's import page:
 3. match and plan: meetings are matched by slug, or by date, countries and city when the file
    gives no slug; leaders by name and country; sources by URL; commitments within a meeting by
    topic and summary; status changes within a commitment by date and status. Only records whose
-   fields differ are updated, so a second import of the same file changes nothing;
+   fields differ are updated, so a second import of the same file changes nothing. A new
+   commitment whose file gives no history is recorded as announced on its meeting's day, citing
+   the meeting's first source (`Commitment.objects.complete_from_meetings()`);
 4. write: one transaction, bulk operations. A dry run stops before writing.
 
 What a file says about a meeting or a commitment is its whole record: an optional field left out
@@ -725,7 +727,7 @@ class _Reader:
             seen[key] = entry_path
             history.append(record)
         if history and status in Status.values:
-            latest = max(history, key=lambda entry: entry.date)
+            latest = max(reversed(history), key=lambda entry: entry.date)  # on one day, the last listed
             if latest.status != status:
                 self.problem(
                     _join(path, "status"),
@@ -1189,6 +1191,8 @@ class _Plan:
             else:
                 self.tally("commitments", "unchanged")
             self.plan_history(commitment, history[commitment.pk] if existing else {}, record.history)
+            if existing is None and not record.history:
+                self.tally("status changes", "created")  # announced, by complete_from_meetings()
         self.update_fields[Commitment] = [*self.COMMITMENT_FIELDS, "updated_at"]
 
     def plan_history(self, commitment, existing, records):
@@ -1238,6 +1242,9 @@ class _Plan:
             self.add_rows(model)
         self.save(CommitmentCitation)
         self.save(StatusChange)
+        created = [commitment.pk for commitment in self.creates[Commitment]]
+        announced = Commitment.objects.filter(pk__in=created).complete_from_meetings()
+        self.report.written[StatusChange][0].extend(announced)
 
     def save(self, model):
         if self.creates[model]:

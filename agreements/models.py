@@ -358,6 +358,63 @@ class CommitmentQuerySet(models.QuerySet):
     def with_related(self):
         return self.select_related("meeting", "topic").prefetch_related("parties")
 
+    def complete_from_meetings(self):
+        """Give these commitments what they take from their meeting where nothing else was given:
+        the meeting's countries as parties, its sources as citations, and a first history entry,
+        "announced" on the meeting's day and citing the meeting's first source. The admin and the
+        importer call this after creating commitments; it returns the history entries it wrote."""
+        commitments = list(self.order_by("pk").values_list("pk", "meeting_id"))
+        if not commitments:
+            return []
+        meeting_ids = {meeting_id for _, meeting_id in commitments}
+        countries, sources = {}, {}
+        for meeting_id, code in Meeting.countries.through.objects.filter(meeting__in=meeting_ids).values_list(
+            "meeting_id", "country_id"
+        ):
+            countries.setdefault(meeting_id, []).append(code)
+        for meeting_id, source_id in (
+            MeetingCitation.objects.filter(meeting__in=meeting_ids)
+            .order_by("id")
+            .values_list("meeting_id", "source_id")
+        ):
+            sources.setdefault(meeting_id, []).append(source_id)
+        dates = dict(Meeting.objects.filter(pk__in=meeting_ids).values_list("pk", "date"))
+        ids = [pk for pk, _ in commitments]
+        with_parties = set(
+            Commitment.parties.through.objects.filter(commitment__in=ids).values_list(
+                "commitment_id", flat=True
+            )
+        )
+        cited = set(
+            CommitmentCitation.objects.filter(commitment__in=ids).values_list("commitment_id", flat=True)
+        )
+        with_history = set(
+            StatusChange.objects.filter(commitment__in=ids).values_list("commitment_id", flat=True)
+        )
+
+        Commitment.parties.through.objects.bulk_create(
+            Commitment.parties.through(commitment_id=pk, country_id=code)
+            for pk, meeting_id in commitments
+            if pk not in with_parties
+            for code in countries.get(meeting_id, [])
+        )
+        CommitmentCitation.objects.bulk_create(
+            CommitmentCitation(commitment_id=pk, source_id=source_id)
+            for pk, meeting_id in commitments
+            if pk not in cited
+            for source_id in sources.get(meeting_id, [])
+        )
+        return StatusChange.objects.bulk_create(
+            StatusChange(
+                commitment_id=pk,
+                date=dates[meeting_id],
+                status=Status.ANNOUNCED,
+                source_id=sources[meeting_id][0],
+            )
+            for pk, meeting_id in commitments
+            if pk not in with_history and sources.get(meeting_id)
+        )
+
     def matching(self, text):
         """Commitments whose summary, detail, meeting title, place or leaders' names hold every word."""
         from .search import Search

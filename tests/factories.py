@@ -82,6 +82,7 @@ def make_commitment(meeting=None, parties=None, sources=None, **overrides):
     sources = sources if sources is not None else [make_source()]
     for source in sources:
         CommitmentCitation.objects.create(commitment=commitment, source=source)
+    Commitment.objects.filter(pk=commitment.pk).complete_from_meetings()  # as every writer does
     if status != "announced":  # a status other than announced is what a dated, sourced entry says
         source = sources[0] if sources else make_source()
         StatusChange.objects.create(commitment=commitment, date=meeting.date, status=status, source=source)

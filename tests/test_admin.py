@@ -238,8 +238,10 @@ class TestStatusHistory:
         assert response.status_code == 302
         commitment.refresh_from_db()
         assert commitment.status == "fulfilled"
-        change = commitment.history.get()
-        assert (change.date, change.status) == (datetime.date(2026, 9, 1), "fulfilled")
+        assert list(commitment.history.values_list("date", "status")) == [
+            (commitment.meeting.date, "announced"),
+            (datetime.date(2026, 9, 1), "fulfilled"),
+        ]
 
     def test_a_status_changes_only_with_a_dated_sourced_entry(self, editor_client):
         commitment = make_commitment()
@@ -247,7 +249,8 @@ class TestStatusHistory:
         response = editor_client.post(admin_url(Commitment, "change", commitment.pk), data)
         assert response.status_code == 302
         commitment.refresh_from_db()
-        assert commitment.status == "announced" and not StatusChange.objects.exists()
+        assert commitment.status == "announced"
+        assert list(commitment.history.values_list("status", flat=True)) == ["announced"]
         page = editor_client.get(admin_url(Commitment, "change", commitment.pk)).content.decode()
         assert (
             'name="status"' not in page and "the commitment&#x27;s status is that of the latest entry" in page
@@ -264,7 +267,45 @@ class TestStatusHistory:
         assert response.status_code == 200
         assert message in response.content.decode()
         commitment.refresh_from_db()
-        assert commitment.status == "announced" and not StatusChange.objects.exists()
+        assert commitment.status == "announced"
+        assert list(commitment.history.values_list("status", flat=True)) == ["announced"]
+
+    def test_the_last_entry_cannot_be_deleted(self, admin_client):  # editors delete no entries
+        commitment = make_commitment()
+        announced = commitment.history.get()
+        data = commitment_form_data(
+            commitment,
+            **{
+                "history-TOTAL_FORMS": "1",
+                "history-INITIAL_FORMS": "1",
+                "history-0-id": str(announced.pk),
+                "history-0-commitment": str(commitment.pk),
+                "history-0-date": announced.date.isoformat(),
+                "history-0-status": "announced",
+                "history-0-source": str(announced.source_id),
+                "history-0-DELETE": "on",
+            },
+        )
+        response = admin_client.post(admin_url(Commitment, "change", commitment.pk), data)
+        assert response.status_code == 200
+        assert "Keep at least one entry" in response.content.decode()
+        assert commitment.history.filter(pk=announced.pk).exists()
+
+    def test_a_new_commitment_is_announced_on_its_meetings_day_citing_its_first_source(self, editor_client):
+        first, second = make_source(), make_source()
+        meeting = make_meeting(sources=[first, second])
+        data = commitment_form_data(
+            make_commitment(meeting=meeting),
+            summary="Open talks on a new agreement",
+            **{"citations-INITIAL_FORMS": "0", "citations-0-id": "", "citations-0-commitment": ""},
+            **{"history-TOTAL_FORMS": "0"},
+        )
+        response = editor_client.post(admin_url(Commitment, "add"), data)
+        assert response.status_code == 302
+        created = Commitment.objects.get(summary="Open talks on a new agreement")
+        assert list(created.history.values_list("date", "status", "source")) == [
+            (meeting.date, "announced", first.pk)
+        ]
 
     def test_empty_parties_default_to_the_meeting_countries(self, editor_client):
         commitment = make_commitment(parties=[country("GB"), country("IT"), country("JP")])

@@ -85,7 +85,7 @@ def test_confirming_imports_the_file(editor_client):
     assert messages == [
         "Imported meetings.json: meetings: 1 created, 0 updated, 0 unchanged; "
         "leaders: 2 created, 0 updated, 0 unchanged; sources: 2 created, 0 updated, 0 unchanged; "
-        "commitments: 2 created, 0 updated, 0 unchanged; status changes: 1 created, 0 updated, 0 unchanged."
+        "commitments: 2 created, 0 updated, 0 unchanged; status changes: 2 created, 0 updated, 0 unchanged."
     ]
 
 

@@ -148,6 +148,45 @@ class TestCommitment:
             with pytest.raises(IntegrityError), transaction.atomic():
                 Commitment.objects.filter(pk=commitment.pk).update(status=status)
 
+    def test_completing_gives_the_meetings_parties_sources_and_an_announcement_once(self):
+        first, second = make_source(), make_source()
+        meeting = make_meeting(countries=("FR", "DE"), sources=[first, second])
+        commitment = self.commitment(meeting=meeting)
+        commitment.save()
+        written = Commitment.objects.filter(pk=commitment.pk).complete_from_meetings()
+        assert [(entry.date, entry.status, entry.source) for entry in written] == [
+            (meeting.date, "announced", first)
+        ]
+        assert set(commitment.parties.values_list("code", flat=True)) == {"DE", "FR"}
+        assert [c.source for c in commitment.citations.all()] == [first, second]
+        assert Commitment.objects.filter(pk=commitment.pk).complete_from_meetings() == []
+        assert commitment.history.count() == 1 and commitment.citations.count() == 2
+
+    def test_a_history_given_is_kept_as_given(self):
+        commitment = make_commitment()
+        commitment.history.all().delete()
+        make_status_change(commitment=commitment, date=datetime.date(2026, 2, 1), status="in-progress")
+        assert Commitment.objects.filter(pk=commitment.pk).complete_from_meetings() == []
+        assert list(commitment.history.values_list("status", flat=True)) == ["in-progress"]
+
+    def test_the_migration_gives_a_commitment_recorded_without_history_its_announcement(self):
+        from importlib import import_module
+
+        from django.apps import apps
+
+        migration = import_module("agreements.migrations.0017_announced_entries")
+        bare = self.commitment()
+        bare.save()
+        kept = make_commitment()
+        migration.forwards(apps, connection.schema_editor())
+        entry = bare.history.get()
+        assert (entry.date, entry.status, entry.source) == (
+            bare.meeting.date,
+            "announced",
+            bare.meeting.citations.first().source,
+        )
+        assert kept.history.count() == 1
+
     def test_summary_is_unique_within_a_meeting_and_topic(self):
         existing = make_commitment(summary="Same words")
         assert_refused(self.commitment(meeting=existing.meeting, summary="Same words"))

@@ -164,6 +164,7 @@ def test_export_writes_the_import_format_in_a_fixed_order():
     assert (upgrade["level_from"], upgrade["level_to"]) == ("strategic", "special strategic")
     assert (gcap["parties"], gcap["target"], gcap["status"]) == (["GB", "IT", "JP"], "2035", "fulfilled")
     assert gcap["history"] == [
+        {"date": "2026-01-16", "status": "announced", "source": "https://www.mofa.go.jp/statement"},
         {
             "date": "2026-03-01",
             "status": "in-progress",

@@ -9,7 +9,7 @@ import xml.etree.ElementTree as ET
 import pytest
 from django.urls import reverse
 
-from agreements.models import Commitment, Leader, Meeting, Source, StatusChange, Topic
+from agreements.models import Commitment, Leader, Meeting, Source, Topic
 
 from .factories import country, make_commitment, make_leader, make_meeting, make_source
 
@@ -50,9 +50,7 @@ def hostile():
         level_to=SCRIPT,
         sources=[source],
     )
-    StatusChange.objects.create(
-        commitment=upgrade, date=meeting.date, status="announced", note=MARKUP, source=source
-    )
+    upgrade.history.update(note=MARKUP)
     return {"meeting": meeting, "leader": leader, "commitments": [*commitments, upgrade], "source": source}
 
 

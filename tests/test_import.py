@@ -152,6 +152,12 @@ def test_import_creates_the_meeting_its_leaders_commitments_and_sources():
         "special strategic partnership",
     )
     assert sorted(upgrade.parties.values_list("code", flat=True)) == ["IT", "JP"]
+    announced = upgrade.history.get()  # the file gives no history: announced, citing the meeting
+    assert (announced.date, announced.status, announced.source) == (
+        meeting.date,
+        "announced",
+        citation.source,
+    )
     gcap = Commitment.objects.get(topic="defence-security")
     assert (gcap.target_display, gcap.target_precision, gcap.status) == ("2035", "year", "in-progress")
     change = gcap.history.get()
@@ -166,7 +172,7 @@ def test_import_creates_the_meeting_its_leaders_commitments_and_sources():
     assert report.tallies["leaders"].created == 2
     assert report.tallies["sources"].created == 2
     assert report.tallies["commitments"].created == 2
-    assert report.tallies["status changes"].created == 1
+    assert report.tallies["status changes"].created == 2
 
 
 def test_lower_case_country_codes_are_accepted():
@@ -791,7 +797,7 @@ def test_the_command_imports_and_prints_a_summary(tmp_path):
         "leaders:        2 created, 0 updated, 0 unchanged",
         "sources:        2 created, 0 updated, 0 unchanged",
         "commitments:    2 created, 0 updated, 0 unchanged",
-        "status changes: 1 created, 0 updated, 0 unchanged",
+        "status changes: 2 created, 0 updated, 0 unchanged",
     ]
     assert err == ""
     assert Meeting.objects.count() == 1
