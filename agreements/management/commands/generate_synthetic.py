@@ -262,6 +262,11 @@ class Generator:
             for country in parties:
                 party_rows.append(through_parties(commitment_id=commitment.pk, country_id=country.code))
             commitment_citations.append(CommitmentCitation(commitment=commitment, source=source))
+            history.append(  # as complete_from_meetings() gives every new commitment
+                StatusChange(
+                    commitment=commitment, date=day, status=Status.ANNOUNCED, source=source, recorded_at=stamp
+                )
+            )
             steps = {
                 Status.ANNOUNCED: [],
                 Status.IN_PROGRESS: [Status.IN_PROGRESS],
