@@ -28,7 +28,7 @@ import itertools
 import json
 import re
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
 from pathlib import Path
 
@@ -100,12 +100,28 @@ class Problem:
     path: str
     message: str
     document: str = ""
+    meeting: str = ""  # the date and title of the meeting at the path, so editors need not count
 
     def __str__(self):
         return f"{self.path}: {self.message}" if self.path else self.message
 
+    def naming_its_meeting(self, documents):
+        """This problem with the date and title of the meeting its path is in, where the file gives them."""
+        found = re.match(r"meetings\[(\d+)\]", self.path)
+        data = documents.get(self.document)
+        meetings = data.get("meetings") if isinstance(data, dict) else None
+        if not found or not isinstance(meetings, list) or int(found[1]) >= len(meetings):
+            return self
+        meeting = meetings[int(found[1])]
+        if not isinstance(meeting, dict):
+            return self
+        named = [meeting.get(key) for key in ("date", "title")]
+        named = [value if len(value) <= 80 else f"{value[:79]}…" for value in named if isinstance(value, str)]
+        return replace(self, meeting=" ".join(named)) if named else self
+
     def describe(self, with_document=False):
-        text = str(self)
+        """The problem as shown to editors: `meetings[3].title (2026-02-10 Macron and Merz meet): …`."""
+        text = f"{self.path} ({self.meeting}): {self.message}" if self.meeting else str(self)
         return f"{self.document}: {text}" if with_document and self.document else text
 
 
@@ -1283,8 +1299,14 @@ def import_documents(documents, *, dry_run=False, progress=None, may_delete=None
             problems = reader.problems + plan.problems
             if problems:
                 order = {document.name: index for index, document in enumerate(documents)}
+                data = {document.name: document.data for document in documents}
                 raise ImportFailed(
-                    sorted(problems, key=lambda p: (order.get(p.document, 0), _natural_order(p.path))),
+                    [
+                        problem.naming_its_meeting(data)
+                        for problem in sorted(
+                            problems, key=lambda p: (order.get(p.document, 0), _natural_order(p.path))
+                        )
+                    ],
                     stopped=reader.stopped,
                 )
             plan.plan_meetings(matched)

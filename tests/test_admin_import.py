@@ -15,6 +15,7 @@ from tests.test_import import document, meeting_data
 pytestmark = pytest.mark.django_db
 
 URL = "/admin/agreements/meeting/import/"
+TOKYO = "2026-01-16 Japan–Italy summit"  # how problems name the meeting of meeting_data()
 
 
 def upload(data, name="meetings.json"):
@@ -106,13 +107,13 @@ def test_a_broken_file_shows_every_problem_and_writes_nothing(editor_client):
 
     assert response.status_code == 200
     assert response.context["problems"] == [
-        'meetings[0].countries[1]: unknown country code "XX"',
-        'meetings[0].kind: unknown kind "chat" (expected one of: official-visit, summit, sideline-talks, '
-        "phone-call, video-call, encounter)",
+        f'meetings[0].countries[1] ({TOKYO}): unknown country code "XX"',
+        f'meetings[0].kind ({TOKYO}): unknown kind "chat" (expected one of: official-visit, summit, '
+        "sideline-talks, phone-call, video-call, encounter)",
     ]
     content = response.content.decode()
     assert "2 problems found in the file. Nothing was imported." in content
-    assert "meetings[0].countries[1]: unknown country code &quot;XX&quot;" in content
+    assert f"meetings[0].countries[1] ({TOKYO}): unknown country code &quot;XX&quot;" in content
     assert Meeting.objects.count() == 0
 
 
@@ -130,7 +131,7 @@ def test_a_confirmation_is_checked_again(editor_client):
     response = editor_client.post(URL, {"name": "meetings.json", "content": text, "confirm": "Import"})
 
     assert response.status_code == 200
-    assert response.context["problems"] == ['meetings[0].countries[1]: unknown country code "XX"']
+    assert response.context["problems"] == [f'meetings[0].countries[1] ({TOKYO}): unknown country code "XX"']
     assert Meeting.objects.count() == 0
 
 

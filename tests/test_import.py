@@ -96,9 +96,12 @@ def run(data, dry_run=False):
 
 
 def problems(data):
+    """Each problem's path and message (the lines shown to editors name the meeting too)."""
     with pytest.raises(ImportFailed) as failure:
         run(data)
-    return failure.value.lines()
+    return [str(problem) for problem in failure.value.problems] + failure.value.lines()[
+        len(failure.value.problems) :
+    ]
 
 
 def counts():
@@ -821,7 +824,9 @@ def test_the_command_reports_problems_and_fails(tmp_path):
     with pytest.raises(CommandError, match="1 problem found; nothing was imported"):
         call_command("import_meetings", path, stdout=io.StringIO(), stderr=err)
 
-    assert err.getvalue() == 'meetings[1].countries[1]: unknown country code "XX"\n'
+    assert err.getvalue() == (
+        'meetings[1].countries[1] (2026-01-16 Japan–Italy summit): unknown country code "XX"\n'
+    )
     assert Meeting.objects.count() == 0
 
 
@@ -834,7 +839,9 @@ def test_the_command_names_the_file_when_given_several(tmp_path):
         call_command("import_meetings", good, bad, stdout=io.StringIO(), stderr=err)
 
     assert err.getvalue().startswith(
-        'bad.json: meetings[1].kind: unknown kind "chat"'.replace("bad.json", bad)
+        'bad.json: meetings[1].kind (2026-01-16 Japan–Italy summit): unknown kind "chat"'.replace(
+            "bad.json", bad
+        )
     )
 
 
@@ -989,3 +996,28 @@ def test_the_schemas_vocabularies_are_the_models_choices():
     assert definitions["status"]["enum"] == Status.values
     assert definitions["meeting"]["properties"]["kind"]["enum"] == MeetingKind.values
     assert definitions["commitment"]["properties"]["status"]["enum"] == [*Status.values, None]
+
+
+def test_each_problem_shown_names_its_meeting_by_date_and_title():
+    long_title = "A summit " + "with a very long title " * 10
+    failure_lines = problems_shown(
+        document(
+            meeting_data(date="2025-12-01", title="A good one", kind="chat"),
+            meeting_data(title=long_title, countries=["JP", "XX"]),
+            meeting_data(date=20260116, title=["not", "text"], host="FR"),
+        )
+    )
+    assert failure_lines == [
+        'meetings[0].kind (2025-12-01 A good one): unknown kind "chat" (expected one of: official-visit, '
+        "summit, sideline-talks, phone-call, video-call, encounter)",
+        f'meetings[1].countries[1] (2026-01-16 {long_title[:79]}…): unknown country code "XX"',
+        "meetings[2].date: expected a string, got a number",
+        'meetings[2].host: "FR" is not one of the meeting\'s countries',
+        "meetings[2].title: expected a string, got an array",
+    ]
+
+
+def problems_shown(data):
+    with pytest.raises(ImportFailed) as failure:
+        run(data)
+    return failure.value.lines()
