@@ -5,8 +5,11 @@ from django.contrib import admin
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import ValidationError
+from django.db import models
 from django.db.models import Count
+from django.utils.text import slugify
 
+from .importer import allocate_slugs
 from .models import (
     Commitment,
     CommitmentCitation,
@@ -20,10 +23,6 @@ from .models import (
     StatusChange,
     Topic,
 )
-
-admin.site.site_header = "Bilateral agreements: editors"
-admin.site.site_title = "Bilateral agreements"
-admin.site.index_title = "The record"
 
 
 class CheckedChangeList(ChangeList):
@@ -70,9 +69,9 @@ class AtLeastOneFormSet(forms.BaseInlineFormSet):
 
 @admin.register(Country)
 class CountryAdmin(RecordAdmin):
-    list_display = ["code", "name", "alpha3", "official_name"]
+    list_display = ["code", "name", "alpha3", "official_name", "other_names"]
     list_filter = ["groupings"]
-    search_fields = ["code", "alpha3", "name", "official_name"]
+    search_fields = ["code", "alpha3", "name", "official_name", "other_names"]
     ordering = ["name"]
 
     def get_readonly_fields(self, request, obj=None):
@@ -163,12 +162,44 @@ class LeaderAdmin(RecordAdmin):
 
 
 class MeetingForm(forms.ModelForm):
+    new_leaders = forms.CharField(
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2, "cols": 60}),
+        help_text="Leaders not yet recorded, one a line: name, office, country code "
+        "(Friedrich Merz, Federal Chancellor of Germany, DE). They are recorded and added to this meeting.",
+    )
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["slug"].required = False
         self.fields[
             "slug"
         ].help_text = "Leave empty for the date, the countries and the place: 2026-01-16-it-jp-tokyo."
+        self.fields["leaders"].help_text = "Leaders of the countries chosen above; type to search."
+
+    def clean_new_leaders(self):
+        leaders, problems = [], []
+        for number, line in enumerate(self.cleaned_data["new_leaders"].splitlines(), start=1):
+            if not line.strip():
+                continue
+            name, *office, code = [part.strip() for part in line.split(",")] if "," in line else [line, ""]
+            leader = Leader(name=name, title=", ".join(office), country_id=code.upper())
+            try:
+                if not office:
+                    raise ValidationError(
+                        "give the name, the office and the country code, separated by commas"
+                    )
+                if not Country.objects.filter(code=leader.country_id).exists():
+                    raise ValidationError(f"unknown country code {code!r}")
+                leader.full_clean(exclude=["slug"])
+            except ValidationError as error:
+                problems.append(f"Line {number}: {'; '.join(error.messages)}")
+                continue
+            leaders.append(leader)
+        if problems:
+            raise ValidationError(problems)
+        return leaders
 
     def clean_countries(self):
         countries = self.cleaned_data["countries"]
@@ -179,10 +210,14 @@ class MeetingForm(forms.ModelForm):
     def clean(self):
         cleaned = super().clean()
         host, countries = cleaned.get("host"), cleaned.get("countries")
-        if host and countries is not None and host not in countries:
-            self.add_error(
-                "host", "The host is one of the meeting's countries (leave it empty for a third country)."
-            )
+        if countries is not None:
+            codes = {country.code for country in countries}
+            leaders = [*cleaned.get("leaders", []), *cleaned.get("new_leaders", [])]
+            outside = Meeting.leaders_outside([(leader.name, leader.country_id) for leader in leaders], codes)
+            if outside:
+                self.add_error(None, f"Not a leader of the meeting's countries: {', '.join(outside)}.")
+            if problem := Meeting.host_problem(host and host.code, codes):
+                self.add_error("host", problem)
         if not cleaned.get("slug") and cleaned.get("date") and countries:
             codes = [country.code for country in countries]
             slug = Meeting.build_slug(
@@ -246,8 +281,34 @@ class MeetingAdmin(RecordAdmin):
     search_fields = ["title", "summary", "city", "venue", "slug", "leaders__name", "countries__name"]
     autocomplete_fields = ["host", "countries", "leaders"]
     date_hierarchy = "date"
+    fields = [
+        "title",
+        ("date", "end_date"),
+        "kind",
+        "countries",
+        "host",
+        ("city", "venue"),
+        "leaders",
+        "new_leaders",
+        "summary",
+        "slug",
+        ("created_at", "updated_at"),
+    ]
     readonly_fields = ["created_at", "updated_at"]
     inlines = [MeetingCitationInline, CommitmentInline]
+
+    class Media:
+        js = ["js/meeting-leaders.js"]
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        new_leaders = form.cleaned_data.get("new_leaders", [])
+        slugs = allocate_slugs(Leader, [slugify(leader.name) for leader in new_leaders])
+        for leader, slug in zip(new_leaders, slugs, strict=True):
+            leader.slug = slug
+            leader.save()
+            self.log_addition(request, leader, [{"added": {}}])
+        form.instance.leaders.add(*new_leaders)
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("countries")
@@ -289,7 +350,8 @@ class HistoryFormSet(forms.BaseInlineFormSet):
 class StatusChangeInline(admin.TabularInline):
     model = StatusChange
     formset = HistoryFormSet
-    fields = ["date", "status", "note", "source"]
+    fields = ["date", "status", "source", "note"]
+    formfield_overrides = {models.TextField: {"widget": forms.Textarea(attrs={"rows": 2, "cols": 32})}}
     autocomplete_fields = ["source"]
     extra = 0
     verbose_name_plural = (

@@ -633,7 +633,7 @@ class _Reader:
             self.problem(_join(path, "countries"), "give at least two different countries")
         if data.get("host") is not None:
             host = self.country(data["host"], _join(path, "host"))
-            if host is not None and host not in countries:
+            if host is not None and Meeting.host_problem(host, countries):
                 self.problem(_join(path, "host"), f'"{host}" is not one of the meeting\'s countries')
             values["host_id"] = host
 
@@ -650,6 +650,10 @@ class _Reader:
                 self.problem(leader_path, f"{_quote(key[0])} is listed twice (also at {seen[key]})")
                 continue
             seen[key] = leader_path
+            if len(countries) == len(listed) and Meeting.leaders_outside([key], countries):
+                self.problem(
+                    _join(leader_path, "country"), f'"{key[1]}" is not one of the meeting\'s countries'
+                )
             leaders.append(key)
 
         citations = self.citations(data.get("sources"), _join(path, "sources"))
@@ -791,7 +795,7 @@ def _filter_in(queryset, field_name, values):
         yield from queryset.filter(**{f"{field_name}__in": chunk})
 
 
-def _allocate_slugs(model, bases, reserved=()):
+def allocate_slugs(model, bases, reserved=()):
     """Unique slugs for new rows: the base, else base-2, base-3, ... (free in the database and here)."""
     used = set(reserved)
     result = [None] * len(bases)
@@ -885,7 +889,7 @@ class _Plan:
             self.tally("leaders", action)
             self.leaders[key] = leader
         bases = [slugify(leader.name) or f"leader-{leader.country_id.lower()}" for leader in new]
-        for leader, slug in zip(new, _allocate_slugs(Leader, bases), strict=True):
+        for leader, slug in zip(new, allocate_slugs(Leader, bases), strict=True):
             leader.slug = slug
         self.creates[Leader] = new
         self.update_fields[Leader] = [*self.LEADER_FIELDS, "updated_at"]
@@ -1036,7 +1040,7 @@ class _Plan:
 
         new_meetings = [(record, Meeting()) for record, meeting in matched if meeting is None]
         reserved = {record.slug for record, _ in matched if record.slug}
-        generated = _allocate_slugs(
+        generated = allocate_slugs(
             Meeting,
             [
                 Meeting.build_slug(r.values["date"], r.countries, r.values["city"], r.values["kind"])

@@ -52,6 +52,9 @@ class Country(models.Model):
     alpha3 = models.CharField("ISO alpha-3 code", max_length=3, blank=True)
     name = models.CharField(max_length=100)
     official_name = models.CharField(max_length=200, blank=True)
+    other_names = models.CharField(
+        max_length=200, blank=True, help_text="Names it is also known by, searched in the admin: UK, Britain."
+    )
 
     objects = CountryQuerySet.as_manager()
 
@@ -297,6 +300,20 @@ class Meeting(Timestamped):
 
     def natural_key(self):
         return (self.slug,)
+
+    @staticmethod
+    def host_problem(host_code, country_codes):
+        """Why `host_code` cannot host a meeting of `country_codes`, or "": a meeting in a third
+        country or a call has no host."""
+        if host_code and host_code not in country_codes:
+            return "The host is one of the meeting's countries (leave it empty for a third country)."
+        return ""
+
+    @staticmethod
+    def leaders_outside(leaders, country_codes):
+        """The names of `leaders` ((name, country code) pairs) who do not speak for one of the
+        meeting's countries: a meeting's leaders are its countries' leaders."""
+        return [name for name, code in leaders if code not in country_codes]
 
     @staticmethod
     def build_slug(date, country_codes, city="", kind=""):

@@ -40,7 +40,7 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]" if DEBUG e
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "agreements.admin_site.EditorsAdminConfig",  # Django's admin, as agreements/admin_site.py sets it up
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

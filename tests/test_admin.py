@@ -145,6 +145,54 @@ class TestMeetingEditing:
         assert set(commitment.parties.values_list("code", flat=True)) == {"IT", "JP"}
         assert list(commitment.sources.all()) == list(meeting.sources.all())
 
+    def test_new_leaders_are_recorded_and_added_without_leaving_the_page(self, editor_client):
+        data = meeting_form_data(
+            new_leaders="Giorgia Meloni, Prime Minister of Italy, it\n\n"
+            "Takaichi Sanae, Prime Minister of Japan, JP"
+        )
+        response = editor_client.post(admin_url(Meeting, "add"), data)
+        assert response.status_code == 302
+        meeting = Meeting.objects.get(slug="2026-01-16-it-jp-tokyo")
+        assert sorted(meeting.leaders.values_list("name", "country", "title", "slug")) == [
+            ("Giorgia Meloni", "IT", "Prime Minister of Italy", "giorgia-meloni"),
+            ("Takaichi Sanae", "JP", "Prime Minister of Japan", "takaichi-sanae"),
+        ]
+        commitment = meeting.commitments.get()
+        assert list(commitment.history.values_list("date", "status")) == [(meeting.date, "announced")]
+
+    @pytest.mark.parametrize(
+        ("line", "message"),
+        [
+            ("Giorgia Meloni", "Line 1: give the name, the office and the country code"),
+            ("Giorgia Meloni, IT", "Line 1: give the name, the office and the country code"),
+            (", Prime Minister, IT", "Line 1: This field cannot be blank."),
+            ("Emmanuel Macron, President of France, FR", "Not a leader of the meeting&#x27;s countries"),
+            ("Someone, Office, XX", "Line 1: unknown country code &#x27;XX&#x27;"),
+        ],
+    )
+    def test_a_new_leader_line_that_cannot_be_read_is_explained(self, editor_client, line, message):
+        response = editor_client.post(admin_url(Meeting, "add"), meeting_form_data(new_leaders=line))
+        assert response.status_code == 200
+        assert message in response.content.decode()
+        assert not Meeting.objects.exists()
+
+    def test_a_leader_already_recorded_is_chosen_not_added_again(self, editor_client):
+        from .factories import make_leader
+
+        make_leader(name="Giorgia Meloni", country=country("IT"))
+        data = meeting_form_data(new_leaders="Giorgia Meloni, Prime Minister of Italy, IT")
+        response = editor_client.post(admin_url(Meeting, "add"), data)
+        assert response.status_code == 200
+        assert "Leader with this Name and Country already exists." in response.content.decode()
+
+    def test_leaders_of_other_countries_are_refused(self, editor_client):
+        from .factories import make_leader
+
+        macron = make_leader(name="Emmanuel Macron", country=country("FR"))
+        response = editor_client.post(admin_url(Meeting, "add"), meeting_form_data(leaders=[str(macron.pk)]))
+        assert response.status_code == 200
+        assert "Not a leader of the meeting&#x27;s countries: Emmanuel Macron." in response.content.decode()
+
     def test_a_meeting_needs_two_countries(self, editor_client):
         response = editor_client.post(admin_url(Meeting, "add"), meeting_form_data(countries=["JP"]))
         assert response.status_code == 200
@@ -375,3 +423,40 @@ def test_a_target_that_is_no_year_or_day_is_explained(editor_client):
     assert "Give a year (2035) or a day (2035-06-30)." in response.content.decode()
     page = editor_client.get(admin_url(Commitment, "change", commitment.pk)).content.decode()
     assert 'name="target_precision"' not in page
+
+
+def autocomplete(client, model_name, field_name, term, **extra):
+    query = {"app_label": "agreements", "model_name": model_name, "field_name": field_name, "term": term}
+    response = client.get(reverse("admin:autocomplete"), {**query, **extra})
+    assert response.status_code == 200
+    return [result["text"] for result in response.json()["results"]]
+
+
+@pytest.mark.parametrize(
+    ("term", "found"),
+    [
+        ("uk", "United Kingdom (GB)"),
+        ("britain", "United Kingdom (GB)"),
+        ("gb", "United Kingdom (GB)"),
+        ("turkey", "Türkiye (TR)"),
+        ("ivory coast", "Côte d'Ivoire (CI)"),
+        ("czech republic", "Czechia (CZ)"),
+        ("holland", "Netherlands (NL)"),
+        ("korea, republic", "South Korea (KR)"),
+    ],
+)
+def test_countries_are_found_by_code_and_everyday_names_and_shown_with_their_code(editor_client, term, found):
+    assert found in autocomplete(editor_client, "meeting", "countries", term)
+
+
+def test_a_meetings_leaders_are_narrowed_to_the_countries_chosen(editor_client):
+    from .factories import make_leader
+
+    make_leader(name="Giorgia Meloni", country=country("IT"), title="Prime Minister of Italy")
+    make_leader(name="Emmanuel Macron", country=country("FR"), title="President of France")
+    assert autocomplete(editor_client, "meeting", "leaders", "", country=["it", "JP"]) == [
+        "Giorgia Meloni (IT), Prime Minister of Italy"
+    ]
+    assert len(autocomplete(editor_client, "meeting", "leaders", "")) == 2
+    page = editor_client.get(admin_url(Meeting, "add")).content.decode()
+    assert "js/meeting-leaders" in page and 'name="new_leaders"' in page

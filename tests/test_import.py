@@ -522,6 +522,10 @@ ERRORS = [
     (lambda m: m.update(countries=["JP"], host=None), "meetings[1].countries: give at least two countries"),
     (lambda m: m.update(host="FR"), 'meetings[1].host: "FR" is not one of the meeting\'s countries'),
     (
+        lambda m: m["leaders"][1].update(country="FR"),
+        'meetings[1].leaders[1].country: "FR" is not one of the meeting\'s countries',
+    ),
+    (
         lambda m: m.update(kind="meeting"),
         'meetings[1].kind: unknown kind "meeting" (expected one of: official-visit, summit, '
         "sideline-talks, phone-call, video-call, encounter)",

@@ -1,6 +1,14 @@
-"""Bad input never breaks a page: the form's error (400), or 400/404, never a 500."""
+"""Whatever query string a stranger sends, a page answers with its content, the form's error
+(400) or a 404, never a 500: chosen odd values for every parameter of every list and feed, the
+errors shown beside their fields, pages and unknown records, and a property test over random
+query strings."""
+
+import os
+from urllib.parse import urlencode
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from tests.factories import make_commitment
 
@@ -145,3 +153,80 @@ def test_unknown_records_are_not_found(client, record, url):
 def test_not_found_page_uses_the_site_template(client, record):
     response = client.get("/countries/zz/")
     assert "Not found" in response.content.decode()
+
+
+# Random query strings -------------------------------------------------------------------------
+
+PROPERTY_URLS = [
+    "/meetings/",
+    "/commitments/",
+    "/feeds/meetings/",
+    "/feeds/commitments/",
+    "/relations/it-jp/",
+    "/relations/it-jp/feed/",
+    "/countries/",
+    "/leaders/",
+    "/topics/",
+    "/",
+]
+PROPERTY_PARAMETERS = [
+    "country",
+    "leader",
+    "kind",
+    "topic",
+    "status",
+    "overdue",
+    "date_after",
+    "date_before",
+    "q",
+    "sort",
+    "page",
+    "format",
+]
+PROPERTY_VALUES = [
+    *ODD_VALUES,
+    "9999-12-31",
+    "0001-01-01",
+    "-date",
+    "last",
+    "csv",
+    "json",
+    "xml",
+    "ü",
+    "🙂",
+    " ",
+]
+values = st.one_of(st.sampled_from(PROPERTY_VALUES), st.text(max_size=40))
+pairs = st.lists(
+    st.tuples(st.one_of(st.sampled_from(PROPERTY_PARAMETERS), st.text(max_size=10)), values), max_size=8
+)
+
+# Reproducible in CI; new examples on every local run.
+PROPERTY_SETTINGS = settings(
+    max_examples=40,
+    deadline=None,
+    derandomize=bool(os.environ.get("CI")),
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+
+
+@pytest.mark.parametrize("url", PROPERTY_URLS)
+@PROPERTY_SETTINGS
+@given(query=pairs, export=st.sampled_from([None, "csv", "json"]))
+def test_no_query_string_gives_a_server_error(client, seed, url, query, export):
+    if export:
+        query = [*query, ("format", export)]
+    response = client.get(f"{url}?{urlencode(query)}")
+    assert response.status_code < 500
+    if getattr(response, "streaming", False):
+        b"".join(response.streaming_content)  # errors in a stream surface here
+
+
+@pytest.mark.parametrize("url", ["/meetings/", "/commitments/"])
+@PROPERTY_SETTINGS
+@given(raw=st.text(max_size=200))
+def test_no_raw_query_text_gives_a_server_error(client, seed, url, raw):
+    response = client.get(f"{url}?{raw}")
+    assert response.status_code < 500
+    if getattr(response, "streaming", False):
+        b"".join(response.streaming_content)
