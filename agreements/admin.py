@@ -298,7 +298,7 @@ class MeetingAdmin(RecordAdmin):
     inlines = [MeetingCitationInline, CommitmentInline]
 
     class Media:
-        js = ["js/meeting-leaders.js"]
+        js = ["admin/js/jquery.init.js", "js/meeting-leaders.js"]  # after django.jQuery is set
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
@@ -351,7 +351,7 @@ class StatusChangeInline(admin.TabularInline):
     model = StatusChange
     formset = HistoryFormSet
     fields = ["date", "status", "source", "note"]
-    formfield_overrides = {models.TextField: {"widget": forms.Textarea(attrs={"rows": 2, "cols": 32})}}
+    formfield_overrides = {models.TextField: {"widget": forms.Textarea(attrs={"rows": 2, "cols": 24})}}
     autocomplete_fields = ["source"]
     extra = 0
     verbose_name_plural = (
