@@ -5,7 +5,7 @@ SHELL := /bin/bash
 VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
-PYTEST_ARGS ?=
+PYTEST_ARGS ?= -n auto  # one test process per core (pytest-xdist)
 
 .PHONY: help venv dev-venv run release serve setup test bench lint format migrations-check clean
 
