@@ -40,8 +40,7 @@ from django.utils.text import slugify
 from jsonschema import Draft202012Validator
 
 from .models import (
-    EXCERPT_MAX_WORDS,
-    PARTNERSHIP_UPGRADE,
+    Citation,
     Commitment,
     CommitmentCitation,
     Country,
@@ -563,12 +562,8 @@ class _Reader:
                 continue
             url = self.source_details(data, item_path)
             excerpt = _text(data, "excerpt")
-            words = len(excerpt.split())
-            if words > EXCERPT_MAX_WORDS:
-                self.problem(
-                    _join(item_path, "excerpt"),
-                    f"{words} words; keep a quoted excerpt to {EXCERPT_MAX_WORDS} words at most",
-                )
+            if problem := Citation.excerpt_problem(excerpt):
+                self.problem(_join(item_path, "excerpt"), problem)
             if url is None:
                 continue
             if url in seen:
@@ -711,15 +706,10 @@ class _Reader:
                 values["target_date"], values["target_precision"] = Commitment.parse_target(target)
             except ValueError:
                 self.problem(_join(path, "target"), f"not a real date: {_quote(target)}")
-        if topic == PARTNERSHIP_UPGRADE:
-            if not values["level_to"]:
-                self.problem(_join(path, "level_to"), "a partnership upgrade names the level it reaches")
-            elif values["level_from"] == values["level_to"]:
-                self.problem(_join(path, "level_from"), "the level before must differ from the level reached")
-        elif topic:
-            for key in ("level_from", "level_to"):
-                if values[key]:
-                    self.problem(_join(path, key), f"only {PARTNERSHIP_UPGRADE} commitments name levels")
+        for key, problem in Commitment.level_problems(
+            topic, values["level_from"], values["level_to"]
+        ).items():
+            self.problem(_join(path, key), problem)
 
         if data.get("parties") is None:
             parties = list(meeting_countries)

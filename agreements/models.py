@@ -162,8 +162,16 @@ class Citation(models.Model):
         abstract = True
 
     def clean(self):
-        if len(self.excerpt.split()) > EXCERPT_MAX_WORDS:
-            raise ValidationError({"excerpt": f"Keep a quoted excerpt to {EXCERPT_MAX_WORDS} words at most."})
+        if problem := self.excerpt_problem(self.excerpt):
+            raise ValidationError({"excerpt": f"{problem[0].upper()}{problem[1:]}."})
+
+    @staticmethod
+    def excerpt_problem(excerpt):
+        """Why `excerpt` cannot be quoted, or "": a quotation is short."""
+        words = len(excerpt.split())
+        if words > EXCERPT_MAX_WORDS:
+            return f"{words} words; keep a quoted excerpt to {EXCERPT_MAX_WORDS} words at most"
+        return ""
 
 
 # People and meetings ------------------------------------------------------------------------
@@ -516,10 +524,9 @@ class Commitment(Timestamped):
         return self.summary
 
     def save(self, *args, **kwargs):
-        # The database sets both too, whatever writes; this keeps the instance in step. The status
-        # is never written from here: its history sets it (a new commitment has none yet).
-        if self.meeting_id:
-            self.meeting_date = self.meeting.date
+        # The database writes the meeting's date (migration 0008) and the status (0016), whoever
+        # writes: a new commitment starts announced, an update never sends its status, and the
+        # instance reads back the date the database wrote.
         if self._state.adding:
             self.status = Status.ANNOUNCED
         elif kwargs.get("update_fields") is None:
@@ -529,6 +536,7 @@ class Commitment(Timestamped):
                 if not field.primary_key and field.name != "status"
             ]
         super().save(*args, **kwargs)
+        self.refresh_from_db(fields=["meeting_date"])
 
     def get_absolute_url(self):
         return reverse("agreements:commitment-detail", args=[self.pk])
@@ -537,6 +545,33 @@ class Commitment(Timestamped):
         return (*self.meeting.natural_key(), self.topic_id, self.summary)
 
     natural_key.dependencies = ["agreements.meeting", "agreements.topic"]
+
+    def clean(self):
+        problems = self.level_problems(self.topic_id, self.level_from, self.level_to)
+        if problems:
+            raise ValidationError(
+                {field: f"{text[0].upper()}{text[1:]}." for field, text in problems.items()}
+            )
+
+    @staticmethod
+    def level_problems(topic, level_from, level_to):
+        """{field: why it is wrong} for a commitment's partnership levels: an upgrade names the level
+        it reaches (and the level before, if there was one, which must differ); other commitments
+        name none. The database's `commitment_levels_only_on_upgrades` says the same."""
+        if topic == PARTNERSHIP_UPGRADE:
+            if not level_to:
+                return {"level_to": "a partnership upgrade names the level it reaches"}
+            if level_from == level_to:
+                return {"level_from": "the level before must differ from the level reached"}
+            return {}
+        if not topic:
+            return {}
+        named = {"level_from": level_from, "level_to": level_to}
+        return {
+            field: f"only {PARTNERSHIP_UPGRADE} commitments name levels"
+            for field, value in named.items()
+            if value
+        }
 
     @property
     def is_upgrade(self):

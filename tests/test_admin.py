@@ -460,3 +460,21 @@ def test_a_meetings_leaders_are_narrowed_to_the_countries_chosen(editor_client):
     assert len(autocomplete(editor_client, "meeting", "leaders", "")) == 2
     page = editor_client.get(admin_url(Meeting, "add")).content.decode()
     assert "js/meeting-leaders" in page and 'name="new_leaders"' in page
+
+
+def test_levels_on_a_commitment_that_is_no_upgrade_are_explained_beside_the_field(editor_client):
+    commitment = make_commitment()
+    data = commitment_form_data(commitment, level_to="special strategic partnership")
+    response = editor_client.post(admin_url(Commitment, "change", commitment.pk), data)
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors == {
+        "level_to": ["Only partnership-upgrade commitments name levels."]
+    }
+
+
+def test_an_excerpt_over_25_words_is_explained_beside_the_field(editor_client):
+    commitment = make_commitment()
+    data = commitment_form_data(commitment, **{"citations-0-excerpt": "word " * 26})
+    response = editor_client.post(admin_url(Commitment, "change", commitment.pk), data)
+    assert response.status_code == 200
+    assert "26 words; keep a quoted excerpt to 25 words at most." in response.content.decode()

@@ -239,7 +239,6 @@ class Generator:
                 commitments.append(
                     Commitment(
                         meeting=meeting,
-                        meeting_date=day,
                         topic=topic,
                         summary=f"Synthetic commitment {n}.{j} on {topic.name.lower()}",
                         detail="Synthetic detail, generated for benchmarks; not a real commitment.",
