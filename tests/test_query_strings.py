@@ -169,20 +169,7 @@ PROPERTY_URLS = [
     "/topics/",
     "/",
 ]
-PROPERTY_PARAMETERS = [
-    "country",
-    "leader",
-    "kind",
-    "topic",
-    "status",
-    "overdue",
-    "date_after",
-    "date_before",
-    "q",
-    "sort",
-    "page",
-    "format",
-]
+PROPERTY_PARAMETERS = sorted({*MEETING_PARAMETERS, *COMMITMENT_PARAMETERS})
 PROPERTY_VALUES = [
     *ODD_VALUES,
     "9999-12-31",

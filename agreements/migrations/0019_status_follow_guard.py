@@ -3,10 +3,16 @@ summaries that count it by pair are gone, even if its pair rows went first. The 
 migration 0016 looked for those summaries through the pair rows; it now looks through the
 commitment's parties, which the pair summaries are counted from."""
 
+from importlib import import_module
+
 from django.db import migrations
 
-HISTORY = "agreements_statuschange"
-COMMITMENTS = "agreements_commitment"
+status_from_history = import_module("agreements.migrations.0016_status_from_history")
+HISTORY, COMMITMENTS, follow = (
+    status_from_history.HISTORY,
+    status_from_history.COMMITMENTS,
+    status_from_history.follow,
+)
 
 COUNTED = (
     "EXISTS (SELECT 1 FROM agreements_commitmenttally t JOIN {commitments} c ON c.id = {key} "
@@ -18,17 +24,6 @@ COUNTED = (
     "WHERE t.country_a_id = x.country_id AND t.country_b_id = y.country_id "
     "AND t.topic_id = c.topic_id AND t.status = c.status AND t.commitments > 0))"
 )
-
-
-def derived(key):
-    return (
-        f"COALESCE((SELECT h.status FROM {HISTORY} h WHERE h.commitment_id = {key} "
-        "ORDER BY h.date DESC, h.id DESC LIMIT 1), 'announced')"
-    )
-
-
-def follow(key):
-    return f"UPDATE {COMMITMENTS} SET status = {derived(key)} WHERE id = {key} AND status <> {derived(key)}"
 
 
 def trigger(counted):
