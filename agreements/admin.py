@@ -11,6 +11,10 @@ from django.utils.text import slugify
 
 from .importer import allocate_slugs
 from .models import (
+    Agreement,
+    AgreementCitation,
+    AgreementEvent,
+    AgreementText,
     Commitment,
     CommitmentCitation,
     Country,
@@ -19,6 +23,7 @@ from .models import (
     Leader,
     Meeting,
     MeetingCitation,
+    Signatory,
     Source,
     StatusChange,
     Topic,
@@ -120,10 +125,13 @@ class TopicAdmin(RecordAdmin):
 
 @admin.register(Source)
 class SourceAdmin(RecordAdmin):
-    list_display = ["__str__", "publisher", "published", "url"]
-    list_filter = ["published", "publisher"]
+    list_display = ["__str__", "publisher", "published", "kind", "issuer", "url"]
+    list_filter = ["kind", ("issuer", admin.RelatedOnlyFieldListFilter), "published", "publisher"]
+    list_select_related = ["issuer"]
     search_fields = ["url", "title", "publisher"]
+    autocomplete_fields = ["issuer"]
     date_hierarchy = "published"
+    fields = ["url", "title", "publisher", "published", ("kind", "issuer"), ("created_at", "updated_at")]
     readonly_fields = ["created_at", "updated_at"]
 
 
@@ -144,6 +152,10 @@ class MeetingCitationInline(CitationInlineMixin, admin.TabularInline):
 
 class CommitmentCitationInline(CitationInlineMixin, admin.TabularInline):
     model = CommitmentCitation
+
+
+class AgreementCitationInline(CitationInlineMixin, admin.TabularInline):
+    model = AgreementCitation
 
 
 # People and meetings ------------------------------------------------------------------------
@@ -375,7 +387,7 @@ class CommitmentAdmin(RecordAdmin):
     list_filter = ["topic", "status", ("parties", admin.RelatedOnlyFieldListFilter), "meeting_date"]
     list_select_related = ["meeting", "topic"]
     search_fields = ["summary", "detail", "meeting__title", "level_from", "level_to"]
-    autocomplete_fields = ["meeting", "parties"]
+    autocomplete_fields = ["meeting", "parties", "agreement"]
     date_hierarchy = "meeting_date"
     readonly_fields = ["status", "created_at", "updated_at"]
     inlines = [CommitmentCitationInline, StatusChangeInline]
@@ -383,6 +395,130 @@ class CommitmentAdmin(RecordAdmin):
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
         Commitment.objects.filter(pk=form.instance.pk).complete_from_meetings()
+
+
+# Agreements ----------------------------------------------------------------------------------
+
+
+class AgreementForm(forms.ModelForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["slug"].required = False
+        self.fields[
+            "slug"
+        ].help_text = "Leave empty for the date, the parties and the kind: 2024-11-25-it-jp-agreement."
+
+    def clean(self):
+        cleaned = super().clean()
+        parties = cleaned.get("parties")
+        if parties is not None:
+            codes = [country.code for country in parties]
+            if problem := Agreement.parties_problem(codes):
+                self.add_error("parties", problem)
+            elif not cleaned.get("slug") and cleaned.get("date") and cleaned.get("kind"):
+                slug = Agreement.build_slug(cleaned["date"], codes, cleaned["kind"])
+                if Agreement.objects.filter(slug=slug).exclude(pk=self.instance.pk).exists():
+                    self.add_error("slug", f"Another agreement has the slug {slug}: give this one its own.")
+                else:
+                    cleaned["slug"] = self.instance.slug = slug
+        return cleaned
+
+
+class AgreementEventInline(admin.TabularInline):
+    model = AgreementEvent
+    fields = ["date", "kind", "party", "source", "note"]
+    autocomplete_fields = ["party", "source"]
+    extra = 0
+    verbose_name_plural = (
+        "events (public: signature, each party's ratification, entry into force, amendment, end; "
+        "the agreement's status is that of the latest which changes it; a new agreement without "
+        "events is recorded as signed or adopted on its date, citing its first source)"
+    )
+
+
+class SignatoryInline(admin.TabularInline):
+    model = Signatory
+    fields = ["country", "leader", "name", "office"]
+    autocomplete_fields = ["country", "leader"]
+    extra = 0
+    verbose_name_plural = "signatories (a leader of the record, or a name and the office held then)"
+
+
+class AgreementTextInline(admin.TabularInline):
+    model = AgreementText
+    fields = ["language", "kind", "url", "title"]
+    extra = 0
+    verbose_name_plural = "texts (where it can be read, by language)"
+
+
+@admin.register(Agreement)
+class AgreementAdmin(RecordAdmin):
+    form = AgreementForm
+    list_display = ["date", "title", "kind", "binding", "status", "party_codes"]
+    list_display_links = ["date", "title"]
+    list_filter = ["kind", "status", "binding", "date", ("parties", admin.RelatedOnlyFieldListFilter)]
+    search_fields = ["title", "original_title", "summary", "place", "slug"]
+    autocomplete_fields = ["parties", "meeting", "supersedes", "amends"]
+    date_hierarchy = "date"
+    fields = [
+        "title",
+        "title_is_translation",
+        ("original_title", "original_language"),
+        ("kind", "binding"),
+        ("date", "place"),
+        "parties",
+        "meeting",
+        "summary",
+        ("supersedes", "amends"),
+        "status",
+        "slug",
+        ("created_at", "updated_at"),
+    ]
+    readonly_fields = ["status", "created_at", "updated_at"]
+    inlines = [AgreementCitationInline, AgreementEventInline, SignatoryInline, AgreementTextInline]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("parties")
+
+    @admin.display(description="parties")
+    def party_codes(self, obj):
+        return ", ".join(sorted(country.code for country in obj.parties.all()))
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        Agreement.objects.filter(pk=form.instance.pk).complete()
+
+
+@admin.register(AgreementEvent)
+class AgreementEventAdmin(ReadOnlyAdmin):
+    list_display = ["date", "kind", "agreement", "party", "source"]
+    list_filter = ["kind", "date"]
+    list_select_related = ["agreement", "party", "source"]
+    search_fields = ["note", "agreement__title", "source__url", "source__title"]
+    date_hierarchy = "date"
+
+
+@admin.register(Signatory)
+class SignatoryAdmin(ReadOnlyAdmin):
+    list_display = ["__str__", "office", "country", "agreement"]
+    list_filter = [("country", admin.RelatedOnlyFieldListFilter)]
+    list_select_related = ["agreement", "country", "leader"]
+    search_fields = ["name", "office", "leader__name", "agreement__title"]
+
+
+@admin.register(AgreementText)
+class AgreementTextAdmin(ReadOnlyAdmin):
+    list_display = ["agreement", "language", "kind", "url"]
+    list_filter = ["language", "kind"]
+    list_select_related = ["agreement"]
+    search_fields = ["url", "title", "agreement__title"]
+
+
+@admin.register(AgreementCitation)
+class AgreementCitationAdmin(ReadOnlyAdmin):
+    list_display = ["agreement", "source", "excerpt"]
+    list_select_related = ["agreement", "source"]
+    search_fields = ["excerpt", "agreement__title", "source__url", "source__title"]
 
 
 @admin.register(StatusChange)

@@ -130,6 +130,14 @@ class SourceQuerySet(models.QuerySet):
         return self.get(url=url)
 
 
+class SourceKind(models.TextChoices):
+    """Whose account a source is: what a reader weighs when one side reports what the other omits."""
+
+    REPORT = "report", "Report"
+    OFFICIAL = "official", "One government's account"
+    JOINT = "joint", "Joint document"
+
+
 class Source(Timestamped):
     """A published document a fact comes from, identified by its URL."""
 
@@ -137,17 +145,52 @@ class Source(Timestamped):
     publisher = models.CharField(max_length=200, blank=True)
     title = models.CharField(max_length=500, blank=True)
     published = models.DateField("publication date", null=True, blank=True)
+    kind = models.CharField(
+        "account",
+        max_length=10,
+        choices=SourceKind,
+        default=SourceKind.REPORT,
+        db_default=SourceKind.REPORT,
+        help_text="A government's own readout or statement, a document the parties issued together, "
+        "or a report by anyone else (news, analysis).",
+    )
+    issuer = models.ForeignKey(
+        Country,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="accounts",
+        help_text="The government whose account it is; only for one government's account.",
+    )
 
     objects = SourceQuerySet.as_manager()
 
     class Meta:
         ordering = [F("published").desc(nulls_last=True), "url"]
+        constraints = [
+            models.CheckConstraint(condition=Q(kind__in=SourceKind.values), name="source_kind_known"),
+            models.CheckConstraint(
+                condition=Q(kind=SourceKind.OFFICIAL, issuer__isnull=False)
+                | (~Q(kind=SourceKind.OFFICIAL) & Q(issuer__isnull=True)),
+                name="source_issuer_only_for_official_accounts",
+                violation_error_message=(
+                    "One government's account names that government; other sources name none."
+                ),
+            ),
+        ]
 
     def __str__(self):
         return self.title or self.url
 
     def natural_key(self):
         return (self.url,)
+
+    @property
+    def account_label(self):
+        """Whose account this is, in a few words: "Japan's account", "Joint document", "Report"."""
+        if self.kind == SourceKind.OFFICIAL and self.issuer_id:
+            return f"{self.issuer.name}'s account"
+        return self.get_kind_display()
 
 
 class Citation(models.Model):
@@ -477,6 +520,20 @@ class Commitment(Timestamped):
         "partnership level after", max_length=100, blank=True, help_text="Partnership upgrades only."
     )
     sources = models.ManyToManyField(Source, through="CommitmentCitation", related_name="commitments")
+    agreement = models.ForeignKey(
+        "Agreement",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="commitments",
+        help_text="The agreed text it comes from, if it is recorded.",
+    )
+    paragraph = models.CharField(
+        max_length=50,
+        blank=True,
+        db_default="",
+        help_text="Where in that text: a paragraph or section number.",
+    )
     meeting_date = models.DateField(
         "date agreed",
         null=True,
@@ -652,17 +709,351 @@ class StatusChange(models.Model):
             raise ValidationError({"date": problem})
 
     @staticmethod
-    def date_problem(date, agreed_on, today=None):
-        """Why an entry of `date` cannot be in the history of a commitment agreed on `agreed_on`,
-        or "": no earlier than the agreement, no later than today."""
+    def date_problem(date, agreed_on, today=None, start="the commitment was agreed"):
+        """Why an entry of `date` cannot be in the history of a commitment agreed on `agreed_on`
+        (or of whatever `start` names), or "": no earlier than that day, no later than today."""
         today = today or timezone.localdate()
         if date is None:
             return ""
         if agreed_on and date < agreed_on:
-            return f"An entry cannot be dated before the commitment was agreed ({agreed_on.isoformat()})."
+            return f"An entry cannot be dated before {start} ({agreed_on.isoformat()})."
         if date > today:
             return f"An entry cannot be dated in the future (today is {today.isoformat()})."
         return ""
+
+
+# Agreements ----------------------------------------------------------------------------------
+
+
+class AgreementKind(models.TextChoices):
+    TREATY = "treaty", "Treaty or convention"
+    AGREEMENT = "agreement", "Agreement"
+    MEMORANDUM = "memorandum", "Memorandum"
+    JOINT_STATEMENT = "joint-statement", "Joint statement or declaration"
+    ACTION_PLAN = "action-plan", "Action plan"
+    FACT_SHEET = "fact-sheet", "Fact sheet"
+    EXCHANGE_OF_NOTES = "exchange-of-notes", "Exchange of notes"
+    OTHER = "other", "Other"
+
+
+class AgreementStatus(models.TextChoices):
+    SIGNED = "signed", "Signed or adopted"
+    IN_FORCE = "in-force", "In force"
+    TERMINATED = "terminated", "Terminated"
+    SUPERSEDED = "superseded", "Superseded"
+
+
+class EventKind(models.TextChoices):
+    SIGNATURE = "signature", "Signed"
+    ADOPTION = "adoption", "Adopted"
+    RATIFICATION = "ratification", "Ratified or approved by a party"
+    NOTIFICATION = "notification", "Notes exchanged or notified"
+    ENTRY_INTO_FORCE = "entry-into-force", "Entered into force"
+    AMENDMENT = "amendment", "Amended"
+    TERMINATION = "termination", "Terminated"
+    SUPERSESSION = "supersession", "Superseded"
+
+
+# The status each kind of event gives an agreement; the others leave it as it was. The database
+# keeps `Agreement.status` so (migration 0021).
+EVENT_STATUS = {
+    EventKind.SIGNATURE: AgreementStatus.SIGNED,
+    EventKind.ADOPTION: AgreementStatus.SIGNED,
+    EventKind.ENTRY_INTO_FORCE: AgreementStatus.IN_FORCE,
+    EventKind.TERMINATION: AgreementStatus.TERMINATED,
+    EventKind.SUPERSESSION: AgreementStatus.SUPERSEDED,
+}
+
+
+class AgreementQuerySet(models.QuerySet):
+    def get_by_natural_key(self, slug):
+        return self.get(slug=slug)
+
+    def between(self, *countries):
+        """Agreements to which every one of the given countries is a party."""
+        queryset = self
+        for country in countries:
+            queryset = queryset.filter(parties=country)
+        return queryset
+
+    involving = between
+
+    def with_related(self):
+        return self.select_related("meeting").prefetch_related("parties")
+
+    def matching(self, text):
+        """Agreements whose title (in English or the original), place or summary holds every word of
+        `text`, each where a word of it begins or inside it: a short table, read whole."""
+        from .search import words
+
+        queryset = self
+        for word in words(text):
+            queryset = queryset.filter(
+                Q(title__icontains=word)
+                | Q(original_title__icontains=word)
+                | Q(place__icontains=word)
+                | Q(summary__icontains=word)
+            )
+        return queryset
+
+    def complete(self):
+        """Give these agreements a first event where they have none: signed (binding) or adopted on
+        their date, citing their first source. The admin and the importer call this after creating
+        agreements; it returns the events it wrote."""
+        agreements = list(self.order_by("pk").values_list("pk", "date", "binding"))
+        ids = [pk for pk, _, _ in agreements]
+        with_events = set(
+            AgreementEvent.objects.filter(agreement__in=ids).values_list("agreement_id", flat=True)
+        )
+        sources = {}
+        for agreement_id, source_id in (
+            AgreementCitation.objects.filter(agreement__in=ids)
+            .order_by("id")
+            .values_list("agreement_id", "source_id")
+        ):
+            sources.setdefault(agreement_id, source_id)
+        return AgreementEvent.objects.bulk_create(
+            AgreementEvent(
+                agreement_id=pk,
+                date=date,
+                kind=EventKind.SIGNATURE if binding else EventKind.ADOPTION,
+                source_id=sources[pk],
+            )
+            for pk, date, binding in agreements
+            if pk not in with_events and pk in sources
+        )
+
+
+class Agreement(Timestamped):
+    """A text two or more countries signed or adopted: a treaty, a memorandum, a joint statement,
+    an action plan. Its status is that of its latest event that changes it (`EVENT_STATUS`)."""
+
+    slug = models.SlugField(max_length=200, unique=True)
+    kind = models.CharField(max_length=20, choices=AgreementKind)
+    title = models.CharField(max_length=300, help_text="In English.")
+    title_is_translation = models.BooleanField(
+        "title is our translation",
+        default=False,
+        help_text="Ticked when no official English title was found and the title is a translation.",
+    )
+    original_title = models.CharField(
+        "title in the original language", max_length=300, blank=True, help_text="Where known."
+    )
+    original_language = models.CharField(
+        max_length=10, blank=True, help_text="The original title's language, as a code: ja, it, fr."
+    )
+    summary = models.TextField(blank=True, help_text="What it does, in our own words.")
+    binding = models.BooleanField("legally binding", help_text="A treaty is; a joint statement is not.")
+    date = models.DateField("signed or adopted on")
+    place = models.CharField(max_length=200, blank=True, help_text="Where it was signed or adopted.")
+    parties = models.ManyToManyField(
+        Country, related_name="agreements", help_text="Two or more; the EU may be one."
+    )
+    meeting = models.ForeignKey(
+        Meeting,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="agreements",
+        help_text="The meeting at which it was signed or adopted, if it is recorded.",
+    )
+    supersedes = models.ManyToManyField(
+        "self",
+        symmetrical=False,
+        blank=True,
+        related_name="superseded_by",
+        help_text="Agreements it replaces.",
+    )
+    amends = models.ManyToManyField(
+        "self", symmetrical=False, blank=True, related_name="amended_by", help_text="Agreements it changes."
+    )
+    status = models.CharField(
+        max_length=20,
+        choices=AgreementStatus,
+        default=AgreementStatus.SIGNED,
+        editable=False,
+        help_text="That of its latest event that changes it: add a dated, sourced event to change it.",
+    )
+    sources = models.ManyToManyField(Source, through="AgreementCitation", related_name="agreements")
+
+    objects = AgreementQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-date", "-id"]
+        indexes = [
+            models.Index(fields=["date", "id"], name="agreement_date_idx"),
+            models.Index(fields=["kind", "date"], name="agreement_kind_date_idx"),
+            models.Index(fields=["status", "date"], name="agreement_status_date_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(kind__in=AgreementKind.values), name="agreement_kind_known"),
+            models.CheckConstraint(
+                condition=Q(status__in=AgreementStatus.values), name="agreement_status_known"
+            ),
+            models.CheckConstraint(
+                condition=Q(original_title="") | ~Q(original_language=""),
+                name="agreement_original_title_has_language",
+                violation_error_message="Give the original title's language.",
+            ),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def save(self, *args, **kwargs):
+        # The database writes the status from the events (migration 0021): a new agreement starts
+        # signed, an update never sends it.
+        if self._state.adding:
+            self.status = AgreementStatus.SIGNED
+        elif kwargs.get("update_fields") is None:
+            kwargs["update_fields"] = [
+                field.name
+                for field in self._meta.concrete_fields
+                if not field.primary_key and field.name != "status"
+            ]
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        return reverse("agreements:agreement-detail", args=[self.slug])
+
+    def natural_key(self):
+        return (self.slug,)
+
+    @staticmethod
+    def parties_problem(country_codes):
+        """Why `country_codes` cannot be an agreement's parties, or "": two or more."""
+        if len(set(country_codes)) < 2:
+            return "An agreement has at least two parties."
+        return ""
+
+    @staticmethod
+    def build_slug(date, country_codes, kind):
+        """A readable, stable slug: `2024-11-25-it-jp-agreement`."""
+        codes = "-".join(sorted(code.lower() for code in country_codes))
+        return slugify(f"{date:%Y-%m-%d}-{codes}-{kind}")[:200]
+
+    @staticmethod
+    def derived_status(events):
+        """The status `events` ((date, order, kind) tuples) give: that of the latest which changes it."""
+        changing = [event for event in events if event[2] in EVENT_STATUS]
+        return EVENT_STATUS[max(changing)[2]] if changing else AgreementStatus.SIGNED
+
+
+class AgreementCitation(Citation):
+    agreement = models.ForeignKey(Agreement, on_delete=models.CASCADE, related_name="citations")
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["agreement", "source"], name="agreement_cites_source_once"),
+        ]
+
+    def __str__(self):
+        return str(self.source)
+
+
+class AgreementEvent(models.Model):
+    """A dated, sourced act on an agreement: its signature, a party's ratification, its entry
+    into force, an amendment, its end. Its public history, from which its status is derived."""
+
+    agreement = models.ForeignKey(Agreement, on_delete=models.CASCADE, related_name="events")
+    date = models.DateField()
+    kind = models.CharField(max_length=20, choices=EventKind)
+    party = models.ForeignKey(
+        Country,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="The party that acted, for a ratification or a notification.",
+    )
+    note = models.CharField(max_length=300, blank=True)
+    source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="agreement_events")
+
+    class Meta:
+        ordering = ["date", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(kind__in=EventKind.values), name="agreement_event_kind_known"),
+        ]
+
+    def __str__(self):
+        return f"{self.date:%Y-%m-%d}: {self.get_kind_display()}"
+
+    def clean(self):
+        # On the admin's page of a new agreement, the agreement is set but not yet saved.
+        agreement = self.agreement if self.agreement_id or "agreement" in self._state.fields_cache else None
+        problem = StatusChange.date_problem(
+            self.date, agreement.date if agreement else None, start="the agreement was signed or adopted"
+        )
+        if problem:
+            raise ValidationError({"date": problem})
+
+
+class Signatory(models.Model):
+    """Who signed or adopted an agreement for a party: a leader of the record, or a named official
+    with their office at the time."""
+
+    agreement = models.ForeignKey(Agreement, on_delete=models.CASCADE, related_name="signatories")
+    country = models.ForeignKey(Country, on_delete=models.PROTECT, related_name="+")
+    leader = models.ForeignKey(
+        Leader, on_delete=models.PROTECT, null=True, blank=True, related_name="signatures"
+    )
+    name = models.CharField(max_length=200, blank=True, help_text="When not a leader of the record.")
+    office = models.CharField(max_length=200, blank=True, help_text="The office held when signing.")
+
+    class Meta:
+        verbose_name_plural = "signatories"
+        ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(leader__isnull=False) & Q(name="")) | (Q(leader__isnull=True) & ~Q(name="")),
+                name="signatory_is_a_leader_or_named",
+                violation_error_message="Choose a leader of the record or type a name, not both.",
+            ),
+        ]
+
+    def __str__(self):
+        return self.display_name
+
+    @property
+    def display_name(self):
+        return self.leader.name if self.leader_id else self.name
+
+    @property
+    def display_office(self):
+        return self.office or (self.leader.title if self.leader_id else "")
+
+    def clean(self):
+        if self.leader_id and self.country_id and self.leader.country_id != self.country_id:
+            raise ValidationError({"leader": "The leader speaks for another country."})
+
+
+class TextKind(models.TextChoices):
+    PUBLISHED = "published", "Published text"  # its standing (authentic or translation) not stated
+    AUTHENTIC = "authentic", "Authentic text"
+    OFFICIAL_TRANSLATION = "official-translation", "Official translation"
+    PROVISIONAL_TRANSLATION = "provisional-translation", "Provisional translation"
+    UNOFFICIAL_TRANSLATION = "unofficial-translation", "Unofficial translation"
+
+
+class AgreementText(models.Model):
+    """Where an agreement's text can be read, in one language."""
+
+    agreement = models.ForeignKey(Agreement, on_delete=models.CASCADE, related_name="texts")
+    language = models.CharField(max_length=10, help_text="A language code: en, ja, it.")
+    kind = models.CharField(max_length=30, choices=TextKind, default=TextKind.PUBLISHED)
+    url = models.URLField("URL", max_length=500)
+    title = models.CharField(max_length=300, blank=True, help_text="The title as this text gives it.")
+
+    class Meta:
+        ordering = ["language", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(kind__in=TextKind.values), name="agreement_text_kind_known"),
+            models.UniqueConstraint(fields=["agreement", "url"], name="agreement_text_url_once"),
+        ]
+
+    def __str__(self):
+        return f"{self.language}: {self.url}"
 
 
 # Pairs ---------------------------------------------------------------------------------------

@@ -4,12 +4,16 @@ import datetime
 import itertools
 
 from agreements.models import (
+    Agreement,
+    AgreementCitation,
+    AgreementText,
     Commitment,
     CommitmentCitation,
     Country,
     Leader,
     Meeting,
     MeetingCitation,
+    Signatory,
     Source,
     StatusChange,
     Topic,
@@ -101,3 +105,40 @@ def make_status_change(commitment=None, **overrides):
     if "source" not in fields:
         fields["source"] = make_source()
     return StatusChange.objects.create(**fields)
+
+
+def make_agreement(parties=("IT", "JP"), sources=None, **overrides):
+    """An agreement as every writer leaves it: cited, with its first event (signed or adopted)."""
+    n = next(_sequence)
+    fields = {
+        "slug": f"agreement-{n}",
+        "kind": "joint-statement",
+        "title": f"Joint statement {n}",
+        "binding": False,
+        "date": datetime.date(2026, 1, 16),
+        "place": "Tokyo",
+    }
+    fields.update(overrides)
+    agreement = Agreement.objects.create(**fields)
+    agreement.parties.set(parties)
+    for source in sources if sources is not None else [make_source()]:
+        AgreementCitation.objects.create(agreement=agreement, source=source)
+    Agreement.objects.filter(pk=agreement.pk).complete()
+    return agreement
+
+
+def make_signatory(agreement=None, **overrides):
+    fields = {"agreement": agreement or make_agreement(), "country": country("JP"), "name": "A. Minister"}
+    fields.update(overrides)
+    return Signatory.objects.create(**fields)
+
+
+def make_text(agreement=None, **overrides):
+    n = next(_sequence)
+    fields = {
+        "agreement": agreement or make_agreement(),
+        "language": "ja",
+        "url": f"https://texts.example.org/{n}",
+    }
+    fields.update(overrides)
+    return AgreementText.objects.create(**fields)

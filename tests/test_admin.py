@@ -8,9 +8,28 @@ from django.contrib import admin
 from django.contrib.auth.models import Group, Permission
 from django.urls import reverse
 
-from agreements.models import Commitment, CommitmentCitation, Derived, Meeting, MeetingCitation, StatusChange
+from agreements.models import (
+    AgreementCitation,
+    AgreementEvent,
+    AgreementText,
+    Commitment,
+    CommitmentCitation,
+    Derived,
+    Meeting,
+    MeetingCitation,
+    Signatory,
+    StatusChange,
+)
 
-from .factories import country, make_commitment, make_meeting, make_source
+from .factories import (
+    country,
+    make_agreement,
+    make_commitment,
+    make_meeting,
+    make_signatory,
+    make_source,
+    make_text,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -41,8 +60,16 @@ def test_changelist_opens_with_and_without_a_search(staff_client, model):
     assert staff_client.get(admin_url(model, "changelist"), {"q": "Tokyo <script>"}).status_code == 200
 
 
-# Rows edited inline on their parent's page (a meeting, a commitment); listed and shown alone.
-INLINE_ONLY = {StatusChange, MeetingCitation, CommitmentCitation}
+# Rows edited inline on their parent's page (a meeting, a commitment, an agreement); listed and shown alone.
+INLINE_ONLY = {
+    StatusChange,
+    MeetingCitation,
+    CommitmentCitation,
+    AgreementEvent,
+    AgreementCitation,
+    Signatory,
+    AgreementText,
+}
 
 
 @pytest.mark.parametrize("model", AGREEMENT_MODELS, ids=lambda model: model._meta.model_name)
@@ -57,6 +84,9 @@ def test_inline_rows_are_shown_but_not_changed_alone(staff_client, model):
     StatusChange.objects.create(
         commitment=commitment, date=datetime.date(2026, 3, 1), status="announced", source=make_source()
     )
+    agreement = make_agreement()
+    make_signatory(agreement)
+    make_text(agreement)
     row = model.objects.first()
     url = admin_url(model, "change", row.pk)
     assert staff_client.get(url).status_code == 200

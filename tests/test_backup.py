@@ -6,12 +6,17 @@ import pytest
 from django.core.management import call_command
 
 from agreements.models import (
+    Agreement,
+    AgreementCitation,
+    AgreementEvent,
+    AgreementText,
     Commitment,
     CommitmentCitation,
     DiplomaticTie,
     Leader,
     Meeting,
     MeetingCitation,
+    Signatory,
     Source,
     StatusChange,
 )
@@ -24,6 +29,11 @@ RECORD = [
     StatusChange,
     CommitmentCitation,
     Commitment,
+    AgreementEvent,
+    AgreementCitation,
+    Signatory,
+    AgreementText,
+    Agreement,
     MeetingCitation,
     Meeting,
     DiplomaticTie,

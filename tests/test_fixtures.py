@@ -9,13 +9,19 @@ from django.core.management import call_command
 
 from agreements.models import (
     EXCERPT_MAX_WORDS,
+    Agreement,
+    AgreementCitation,
+    AgreementEvent,
+    AgreementText,
     Commitment,
     CommitmentCitation,
     DiplomaticTie,
     Leader,
     Meeting,
     MeetingCitation,
+    Signatory,
     Source,
+    SourceKind,
     StatusChange,
 )
 
@@ -29,6 +35,11 @@ RECORD_MODELS = [
     CommitmentCitation,
     StatusChange,
     DiplomaticTie,
+    Agreement,
+    AgreementCitation,
+    AgreementEvent,
+    Signatory,
+    AgreementText,
 ]
 RECORD_LABELS = [f"agreements.{model._meta.model_name}" for model in RECORD_MODELS]
 
@@ -107,7 +118,7 @@ def test_seed_holds_only_the_record_not_reference_data():
 
 def test_seed_loads_the_record(seed):
     assert row_counts() == {
-        "Source": 33,
+        "Source": 44,
         "Leader": 4,
         "Meeting": 7,
         "MeetingCitation": 26,
@@ -115,6 +126,11 @@ def test_seed_loads_the_record(seed):
         "CommitmentCitation": 37,
         "StatusChange": 16,
         "DiplomaticTie": 1,
+        "Agreement": 6,
+        "AgreementCitation": 16,
+        "AgreementEvent": 11,
+        "Signatory": 13,
+        "AgreementText": 3,
     }
 
 
@@ -263,7 +279,11 @@ def test_every_meeting_and_commitment_cites_a_source(seed):
 
 def test_every_source_is_cited_by_something(seed):
     uncited = Source.objects.filter(
-        meetings__isnull=True, commitments__isnull=True, status_changes__isnull=True, ties__isnull=True
+        meetings__isnull=True,
+        commitments__isnull=True,
+        status_changes__isnull=True,
+        ties__isnull=True,
+        agreements__isnull=True,
     )
     assert list(uncited) == []
 
@@ -303,6 +323,7 @@ def test_a_natural_key_dump_of_the_seed_reloads_to_the_same_data(seed, tmp_path)
     dump = tmp_path / "dump.json"
     before = dump_record(dump)
     Commitment.objects.all().delete()  # with their citations and history
+    Agreement.objects.all().delete()  # with their citations, events, signatories and texts
     for model in (MeetingCitation, Meeting, DiplomaticTie, Leader, Source):
         model.objects.all().delete()
     assert sum(row_counts().values()) == 0
@@ -310,3 +331,79 @@ def test_a_natural_key_dump_of_the_seed_reloads_to_the_same_data(seed, tmp_path)
     call_command("loaddata", str(dump), verbosity=0)
 
     assert dump_record(tmp_path / "again.json") == before
+
+
+# Agreements --------------------------------------------------------------------------------------
+
+AGREEMENTS = {
+    # slug: (kind, binding, status, parties, meeting)
+    "1866-08-25-it-jp-treaty": ("treaty", True, "in-force", {"IT", "JP"}, None),
+    "2023-12-14-gb-it-jp-treaty": ("treaty", True, "signed", {"GB", "IT", "JP"}, None),
+    "2024-06-14-it-jp-action-plan": ("action-plan", False, "signed", {"IT", "JP"}, "2024-06-14-it-jp-fasano"),
+    "2024-11-25-it-jp-agreement": ("agreement", True, "in-force", {"IT", "JP"}, None),
+    "2025-03-05-it-jp-fact-sheet": ("fact-sheet", False, "signed", {"IT", "JP"}, None),
+    "2026-01-16-it-jp-joint-statement": ("joint-statement", False, "signed", {"IT", "JP"}, TOKYO_SUMMIT),
+}
+
+
+def test_seed_holds_the_japan_italy_agreements(seed):
+    found = {
+        agreement.slug: (
+            agreement.kind,
+            agreement.binding,
+            agreement.status,
+            {country.code for country in agreement.parties.all()},
+            agreement.meeting.slug if agreement.meeting else None,
+        )
+        for agreement in Agreement.objects.prefetch_related("parties").select_related("meeting")
+    }
+    assert found == AGREEMENTS
+
+
+def test_every_agreement_cites_a_source_and_has_a_first_event_on_its_date(seed):
+    for agreement in Agreement.objects.all():
+        assert agreement.citations.exists()
+        first = agreement.events.first()
+        assert (first.date, first.kind) == (agreement.date, "signature" if agreement.binding else "adoption")
+
+
+def test_acsa_was_signed_by_two_ministers_and_entered_into_force_in_september_2025(seed):
+    acsa = Agreement.objects.get(slug="2024-11-25-it-jp-agreement")
+    assert acsa.place == "Rome"
+    assert {(s.country_id, s.display_name, s.display_office) for s in acsa.signatories.all()} == {
+        ("JP", "Takeshi Iwaya", "Minister for Foreign Affairs"),
+        ("IT", "Guido Crosetto", "Minister of Defence"),
+    }
+    assert [(event.date, event.kind) for event in acsa.events.all()] == [
+        (datetime.date(2024, 11, 25), "signature"),
+        (datetime.date(2025, 8, 6), "notification"),
+        (datetime.date(2025, 9, 5), "entry-into-force"),
+    ]
+
+
+def test_joint_statement_title_is_marked_as_our_translation_of_the_japanese(seed):
+    statement = Agreement.objects.get(slug="2026-01-16-it-jp-joint-statement")
+    assert (statement.title, statement.title_is_translation) == ("Japan–Italy Joint Statement", True)
+    assert (statement.original_title, statement.original_language) == ("日・イタリア共同声明", "ja")
+    assert {signatory.leader.slug for signatory in statement.signatories.all()} == TAKAICHI_MELONI
+    assert statement.texts.get().url == JOINT_STATEMENT_URL
+
+
+def test_tokyo_commitments_name_the_joint_statement_where_the_sources_tie_them_to_it(seed):
+    linked = tokyo_commitments().filter(agreement__slug="2026-01-16-it-jp-joint-statement")
+    assert {commitment.topic_id for commitment in linked} == {
+        "partnership-upgrade",
+        "culture",
+        "critical-minerals",
+        "defence-security",
+    }
+    upgrade = linked.get(topic="partnership-upgrade")
+    assert upgrade.paragraph == "Paragraph 2"
+
+
+def test_official_and_joint_accounts_are_marked(seed):
+    kantei = Source.objects.get(url="https://www.kantei.go.jp/jp/104/actions/202601/16Italy2.html")
+    assert (kantei.kind, kantei.issuer_id) == (SourceKind.OFFICIAL, "JP")
+    statement = Source.objects.get(url=JOINT_STATEMENT_URL)
+    assert (statement.kind, statement.issuer_id) == (SourceKind.JOINT, None)
+    assert Source.objects.filter(kind=SourceKind.REPORT, issuer__isnull=False).count() == 0
