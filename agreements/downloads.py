@@ -17,6 +17,7 @@ from urllib.parse import quote
 
 from django import forms
 from django.db import connections
+from django.db.models import F, OuterRef, Subquery
 from django.http import StreamingHttpResponse
 from django.urls import reverse
 from django.utils import timezone
@@ -141,6 +142,43 @@ def commitment_record(row, request):
     }
 
 
+def agreement_rows(queryset):
+    from .models import AgreementEvent, EventKind
+
+    entry_into_force = AgreementEvent.objects.filter(
+        agreement=OuterRef("pk"), kind=EventKind.ENTRY_INTO_FORCE
+    ).order_by("-date", "-id")
+    return (
+        queryset.prefetch_related(None)
+        .prefetch_related("parties")
+        .annotate(
+            entered_into_force=Subquery(entry_into_force.values("date")[:1]), meeting_slug=F("meeting__slug")
+        )
+        .iterator(chunk_size=CHUNK_SIZE)
+    )
+
+
+def agreement_record(agreement, request):
+    return {
+        "slug": agreement.slug,
+        "url": detail_url(request, "agreements:agreement-detail", agreement.slug),
+        "kind": agreement.kind,
+        "title": agreement.title,
+        "original_title": agreement.original_title,
+        "original_language": agreement.original_language,
+        "binding": agreement.binding,
+        "date": agreement.date.isoformat(),
+        "place": agreement.place,
+        "parties": sorted(country.code for country in agreement.parties.all()),
+        "status": agreement.status,
+        "entered_into_force": agreement.entered_into_force.isoformat()
+        if agreement.entered_into_force
+        else None,
+        "meeting": agreement.meeting_slug,
+        "summary": agreement.summary,
+    }
+
+
 def country_record(country, request):
     return {
         "code": country.code,
@@ -191,13 +229,14 @@ def relation_record(tally, request):
 
 RECORDS = {
     "meetings": meeting_record,
+    "agreements": agreement_record,
     "commitments": commitment_record,
     "countries": country_record,
     "leaders": leader_record,
     "topics": topic_record,
     "relations": relation_record,
 }
-ROW_READERS = {"meetings": meeting_rows, "commitments": commitment_rows}
+ROW_READERS = {"meetings": meeting_rows, "commitments": commitment_rows, "agreements": agreement_rows}
 COLUMNS = {
     "meetings": [
         "slug",
@@ -228,6 +267,22 @@ COLUMNS = {
         "meeting",
         "meeting_date",
         "meeting_title",
+    ],
+    "agreements": [
+        "slug",
+        "url",
+        "kind",
+        "title",
+        "original_title",
+        "original_language",
+        "binding",
+        "date",
+        "place",
+        "parties",
+        "status",
+        "entered_into_force",
+        "meeting",
+        "summary",
     ],
     "countries": ["code", "url", "name", "meetings"],
     "leaders": [

@@ -1,4 +1,4 @@
-"""Atom feeds: new meetings and commitments (the lists' filters apply), and one per pair."""
+"""Atom feeds: new meetings, commitments and agreements (the lists' filters apply), and one per pair."""
 
 from types import SimpleNamespace
 
@@ -8,8 +8,8 @@ from django.http import Http404
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
 
-from .filters import CommitmentFilter, MeetingFilter
-from .models import Commitment, Meeting
+from .filters import AgreementFilter, CommitmentFilter, MeetingFilter
+from .models import Agreement, Commitment, Meeting
 from .views import pair_from_url
 
 FEED_LENGTH = 50
@@ -74,6 +74,24 @@ class CommitmentFeed(FilteredFeed):
 
     def item_description(self, item):
         return f"{item.get_status_display()}. Agreed at {item.meeting.title} ({item.meeting.date:%-d %B %Y})."
+
+
+class AgreementFeed(FilteredFeed):
+    filterset_class = AgreementFilter
+    list_url_name = "agreements:agreement-list"
+    title = "New agreements · Bilateral agreements"
+    subtitle = "Treaties, statements and plans as they are added to the record."
+
+    def base_queryset(self):
+        return Agreement.objects.with_related()
+
+    def item_title(self, item):
+        return f"{item.get_kind_display()}, {item.date:%-d %B %Y}: {item.title}"
+
+    def item_description(self, item):
+        parties = ", ".join(country.name for country in item.parties.all())
+        binding = "Legally binding" if item.binding else "Not legally binding"
+        return f"{parties}. {binding}; {item.get_status_display().lower()}. {item.summary}".strip()
 
 
 class RelationFeed(Feed):

@@ -11,7 +11,7 @@ import re
 import django_filters as filters
 from django import forms
 from django.core.exceptions import ValidationError
-from django.db.models import Count, QuerySet, Sum
+from django.db.models import Count, Exists, OuterRef, QuerySet, Sum
 from django.db.models.functions import ExtractYear
 from django.forms.utils import flatatt
 from django.utils.functional import cached_property
@@ -19,6 +19,9 @@ from django.utils.html import escape, format_html
 from django.utils.safestring import mark_safe
 
 from .models import (
+    Agreement,
+    AgreementKind,
+    AgreementStatus,
     Commitment,
     CommitmentPair,
     CommitmentTally,
@@ -641,3 +644,86 @@ class CommitmentFilter(ListFilterSet):
         if not hasattr(self, "_topics"):
             self._topics = list(Topic.objects.all())
         return self._topics
+
+
+class AgreementFilter(ListFilterSet):
+    """Agreements: a short table (thousands of rows at most), counted and grouped directly."""
+
+    country = CountriesFilter(
+        label="Parties (all of)",
+        field_name="parties",
+        lookup_expr="exact",
+        queryset=Country.objects.only("code", "name"),
+        to_field_name="code",
+        conjoined=True,
+        distinct=False,
+        widget=LongSelectMultiple,
+    )
+    kind = filters.ChoiceFilter(
+        label="Kind",
+        field_name="kind",
+        lookup_expr="exact",
+        choices=AgreementKind.choices,
+        empty_label="Any kind",
+    )
+    status = filters.ChoiceFilter(
+        label="Status",
+        field_name="status",
+        lookup_expr="exact",
+        choices=AgreementStatus.choices,
+        empty_label="Any status",
+    )
+    binding = filters.ChoiceFilter(
+        label="Legally binding",
+        field_name="binding",
+        lookup_expr="exact",
+        choices=[("yes", "Binding"), ("no", "Not binding")],
+        empty_label="Either",
+        method="by_binding",
+    )
+    topic = TopicsFilter(
+        label="Topics of its commitments (any of)",
+        field_name="commitments__topic",
+        lookup_expr="exact",
+        queryset=Topic.objects.all(),
+        to_field_name="slug",
+        method="by_topics",
+        widget=forms.CheckboxSelectMultiple,
+    )
+    date_after = DayFilter(label="Signed from", field_name="date", lookup_expr="gte")
+    date_before = DayFilter(label="Signed until", field_name="date", lookup_expr="lte")
+    q = filters.CharFilter(
+        label="Words", field_name="title", lookup_expr="exact", method="by_words", max_length=MAX_QUERY_LENGTH
+    )
+    sort = SortFilter(
+        label="Sort by",
+        fields=(("date", "date"), ("title", "title")),
+        field_labels={"date": "Date, oldest first", "-date": "Date, newest first", "title": "Title"},
+        empty_label="Newest first",
+    )
+
+    facet_specs = (
+        ("kind", "Kinds", False, "kind"),
+        ("status", "Statuses", False, "status"),
+        ("year", "Years", False, "year"),
+    )
+    option_lists = {"country": country_options}
+    year_field = "date"
+
+    class Meta:
+        model = Agreement
+        fields = []
+
+    def by_binding(self, queryset, name, value):
+        return queryset.filter(binding=value == "yes") if value else queryset
+
+    def by_topics(self, queryset, name, value):
+        if not value:
+            return queryset
+        return queryset.filter(Exists(Commitment.objects.filter(agreement=OuterRef("pk"), topic__in=value)))
+
+    def by_words(self, queryset, name, value):
+        return queryset.matching(value)
+
+    def facet_labels(self, parameter):
+        return AgreementKind.choices if parameter == "kind" else AgreementStatus.choices

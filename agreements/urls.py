@@ -13,6 +13,8 @@ urlpatterns = [
     path("meetings/<slug:slug>/", views.MeetingDetailView.as_view(), name="meeting-detail"),
     path("commitments/", views.CommitmentListView.as_view(), name="commitment-list"),
     path("commitments/<int:pk>/", views.CommitmentDetailView.as_view(), name="commitment-detail"),
+    path("agreements/", views.AgreementListView.as_view(), name="agreement-list"),
+    path("agreements/<slug:slug>/", views.AgreementDetailView.as_view(), name="agreement-detail"),
     path("countries/", views.CountryListView.as_view(), name="country-list"),
     path("countries/<str:code>/", views.CountryDetailView.as_view(), name="country-detail"),
     path("leaders/", views.LeaderListView.as_view(), name="leader-list"),
@@ -24,4 +26,5 @@ urlpatterns = [
     re_path(rf"^relations/{PAIR}/feed/$", feeds.RelationFeed(), name="relation-feed"),
     path("feeds/meetings/", feeds.MeetingFeed(), name="meeting-feed"),
     path("feeds/commitments/", feeds.CommitmentFeed(), name="commitment-feed"),
+    path("feeds/agreements/", feeds.AgreementFeed(), name="agreement-feed"),
 ]

@@ -2,6 +2,7 @@
 database keeps (`*Tally` models); every page runs a fixed number of queries, and its HTML is kept
 for the record's version (`agreements.caching`)."""
 
+import datetime
 from types import SimpleNamespace
 
 from django.core.exceptions import BadRequest
@@ -10,6 +11,7 @@ from django.db.models import F, Prefetch, Q, Sum
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
 from django.utils.cache import get_conditional_response
 from django.utils.functional import cached_property
 from django.views.generic import DetailView, ListView, TemplateView
@@ -18,9 +20,12 @@ from django_filters.views import FilterView
 
 from . import downloads
 from .caching import cached_page
-from .filters import CommitmentFilter, MeetingFilter
+from .filters import AgreementFilter, CommitmentFilter, MeetingFilter
 from .models import (
     PARTNERSHIP_UPGRADE,
+    Agreement,
+    AgreementCitation,
+    AgreementEvent,
     Commitment,
     CommitmentCitation,
     CommitmentPair,
@@ -38,6 +43,8 @@ from .models import (
     MeetingTally,
     Pair,
     PairTally,
+    Source,
+    SourceKind,
     Status,
     StatusChange,
     Topic,
@@ -267,6 +274,14 @@ class CommitmentListView(FilteredListView):
     export_name = "commitments"
 
 
+class AgreementListView(FilteredListView):
+    filterset_class = AgreementFilter
+    queryset = Agreement.objects.with_related()
+    template_name = "agreements/agreement_list.html"
+    item_name = "agreement"
+    export_name = "agreements"
+
+
 # Detail pages -------------------------------------------------------------------------------
 
 
@@ -274,13 +289,57 @@ class MeetingDetailView(CachedPageMixin, DetailView):
     queryset = Meeting.objects.with_related().prefetch_related(
         Prefetch(
             "commitments",
-            queryset=Commitment.objects.select_related("topic").order_by(
-                "topic__position", "topic__name", "id"
-            ),
+            queryset=Commitment.objects.select_related("topic", "agreement")
+            .prefetch_related(
+                Prefetch("citations", queryset=CommitmentCitation.objects.only("commitment", "source"))
+            )
+            .order_by("topic__position", "topic__name", "id"),
         ),
-        Prefetch("citations", queryset=MeetingCitation.objects.select_related("source")),
+        Prefetch("citations", queryset=MeetingCitation.objects.select_related("source", "source__issuer")),
+        Prefetch("agreements", queryset=Agreement.objects.prefetch_related("parties")),
     )
     template_name = "agreements/meeting_detail.html"
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(accounts=accounts_side_by_side(self.object), **kwargs)
+
+
+def accounts_side_by_side(meeting):
+    """Which of the meeting's accounts mention each of its commitments: the sources the meeting and
+    its commitments cite, each government's own first, then joint documents, then reports, as
+    columns; a row per commitment, a cell saying whether that source is cited for it. None when
+    there is nothing to set side by side (no commitment, or a single source)."""
+    commitments = list(meeting.commitments.all())
+    cited = {commitment.pk: {c.source_id for c in commitment.citations.all()} for commitment in commitments}
+    sources = {citation.source_id: citation.source for citation in meeting.citations.all()}
+    missing = set().union(*cited.values()) - set(sources)  # cited for a commitment, not for the meeting
+    if missing:
+        sources.update(
+            (source.pk, source) for source in Source.objects.filter(pk__in=missing).select_related("issuer")
+        )
+    # A report no commitment cites adds an empty column; a government's or a joint text never does:
+    # that it leaves a commitment out is the point.
+    mentioned = set().union(*cited.values())
+    sources = {
+        pk: source for pk, source in sources.items() if pk in mentioned or source.kind != SourceKind.REPORT
+    }
+    if not commitments or len(sources) < 2:
+        return None
+    order = {SourceKind.OFFICIAL: 0, SourceKind.JOINT: 1, SourceKind.REPORT: 2}
+    columns = sorted(
+        sources.values(),
+        key=lambda source: (
+            order.get(source.kind, 3),
+            source.issuer.name if source.issuer_id else "",
+            source.published or datetime.date.max,
+            source.pk,
+        ),
+    )
+    rows = [
+        {"commitment": commitment, "cells": [source.pk in cited[commitment.pk] for source in columns]}
+        for commitment in commitments
+    ]
+    return {"columns": columns, "rows": rows}
 
 
 class CommitmentDetailView(CachedPageMixin, DetailView):
@@ -298,6 +357,28 @@ class CommitmentDetailView(CachedPageMixin, DetailView):
             pair=Pair(*parties) if len(parties) == 2 else None,
             **kwargs,
         )
+
+
+class AgreementDetailView(CachedPageMixin, DetailView):
+    queryset = Agreement.objects.with_related().prefetch_related(
+        Prefetch("events", queryset=AgreementEvent.objects.select_related("party", "source")),
+        Prefetch("citations", queryset=AgreementCitation.objects.select_related("source")),
+        Prefetch(
+            "commitments", queryset=Commitment.objects.select_related("topic").order_by("paragraph", "id")
+        ),
+        "signatories__country",
+        "signatories__leader",
+        "texts",
+        "supersedes",
+        "superseded_by",
+        "amends",
+        "amended_by",
+    )
+    template_name = "agreements/agreement_detail.html"
+
+    def get_context_data(self, **kwargs):
+        parties = list(self.object.parties.all())
+        return super().get_context_data(pair=Pair(*parties) if len(parties) == 2 else None, **kwargs)
 
 
 class CountryListView(DownloadMixin, CachedPageMixin, ListView):
@@ -335,6 +416,9 @@ class CountryDetailView(CachedPageMixin, DetailView):
             leaders=country.leaders.order_by("-took_office", "name"),
             groupings=country.groupings.all(),
             meetings=latest_meetings(CountryMeeting.objects.filter(country=country)),
+            agreements=Agreement.objects.filter(parties=country).prefetch_related("parties")[
+                :DETAIL_LIST_LENGTH
+            ],
             partners=[
                 {
                     "country": tally.country_b if tally.country_a_id == country.code else tally.country_a,
@@ -467,9 +551,12 @@ class RelationDetailView(CachedPageMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         pair = self.pair
-        tally = pair.tally()
+        tally = pair.tally() or SimpleNamespace(meetings=0, commitments=0)
         cells = {(row.topic_id, row.status): row.commitments for row in pair.topic_tallies()}
-        if not (tally and (tally.meetings or tally.commitments)):
+        agreements = list(
+            Agreement.objects.between(pair.a, pair.b).prefetch_related("parties")[: MAX_DOTS + 1]
+        )
+        if not (tally.meetings or tally.commitments or agreements):
             raise Http404("No records for this pair.")
         topics = [topic for topic in Topic.objects.all() if any(t == topic.pk for t, _status in cells)]
         rows = Commitment.objects.select_related("meeting", "topic")
@@ -514,6 +601,10 @@ class RelationDetailView(CachedPageMixin, TemplateView):
             meeting_total=tally.meetings,
             commitment_total=tally.commitments,
             timeline_meetings=timeline,
+            timeline_agreements=agreements[:MAX_DOTS],
+            agreements=agreements[:DETAIL_LIST_LENGTH],
+            agreement_total_is_more=len(agreements) > DETAIL_LIST_LENGTH,
+            agreements_url=f"{reverse('agreements:agreement-list')}?country={pair.a.code.lower()}&country={pair.b.code.lower()}",
             meetings_by_year=by_year,
             topic_groups=topic_groups,
             upgrades_url=pair.commitments_url(topic=PARTNERSHIP_UPGRADE),

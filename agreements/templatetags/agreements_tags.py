@@ -14,8 +14,9 @@ register = template.Library()
 WIDTH, LEFT, RIGHT = 800, 118, 24
 LEVEL_TOP, LEVEL_HEIGHT = 30, 40
 MEETING_Y = 116
-AXIS_Y = 154
-HEIGHT = 180
+AGREEMENT_Y = 158
+AXIS_Y = 190
+HEIGHT = 216
 BAR_HEIGHT = 34
 MAX_DOTS = 150  # more meetings than this are drawn as one bar a year, with its count
 MAX_TICKS = 16  # year labels on the axis, at most
@@ -80,16 +81,22 @@ def _x(day, start, end):
 
 
 @register.inclusion_tag("includes/_timeline.html")
-def timeline_chart(meetings, upgrades, by_year=None, level_total=None, chart_id="timeline"):
-    """A pair's meetings and partnership levels on one time axis, as SVG shapes: a dot for each
-    meeting, or one bar a year when given their number in each year (`by_year`) or more than
-    MAX_DOTS meetings. `upgrades` may be the latest of `level_total`."""
+def timeline_chart(meetings, upgrades, by_year=None, level_total=None, chart_id="timeline", agreements=()):
+    """A pair's meetings, partnership levels and agreements on one time axis, as SVG shapes: a dot
+    for each meeting, or one bar a year when given their number in each year (`by_year`) or more
+    than MAX_DOTS meetings; a diamond for each agreement (filled when legally binding). `upgrades`
+    may be the latest of `level_total`. Agreements older than the meetings and levels are counted
+    in the legend rather than stretching the axis back to them."""
     if by_year is None and len(meetings) > MAX_DOTS:
         by_year = Counter(meeting.date.year for meeting in meetings)
     if by_year:
         meetings = []
     days = [meeting.date for meeting in meetings] + [upgrade.meeting.date for upgrade in upgrades]
     days += [datetime.date(year, 1, 1) for year in by_year or ()]
+    agreements = sorted(agreements, key=lambda agreement: (agreement.date, agreement.title))
+    earlier_agreements = [agreement for agreement in agreements if days and agreement.date < min(days)]
+    agreements = agreements[len(earlier_agreements) :]
+    days += [agreement.date for agreement in agreements]
     if not days:
         return {"empty": True}
     start = datetime.date(min(days).year, 1, 1)
@@ -136,6 +143,16 @@ def timeline_chart(meetings, upgrades, by_year=None, level_total=None, chart_id=
             }
         )
         previous_x = x
+    diamonds = []
+    for agreement in agreements:
+        x, y = _x(agreement.date, start, end), AGREEMENT_Y
+        diamonds.append(
+            {
+                "points": f"{x},{y - 7} {x + 7},{y} {x},{y + 7} {x - 7},{y}",
+                "binding": agreement.binding,
+                "label": f"{agreement.date:%-d %B %Y}: {agreement.title}",
+            }
+        )
     return {
         "empty": False,
         "chart_id": chart_id,
@@ -154,6 +171,9 @@ def timeline_chart(meetings, upgrades, by_year=None, level_total=None, chart_id=
         "level_height": LEVEL_HEIGHT,
         "level_text_y": LEVEL_TOP + LEVEL_HEIGHT / 2 + 5,
         "meeting_y": MEETING_Y,
+        "agreement_y": AGREEMENT_Y,
+        "diamonds": diamonds,
+        "earlier_agreements": len(earlier_agreements),
         "axis_y": AXIS_Y,
         "first": start.year,
         "last": end.year,
