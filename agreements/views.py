@@ -305,10 +305,10 @@ class MeetingDetailView(CachedPageMixin, DetailView):
 
 
 def accounts_side_by_side(meeting):
-    """Which of the meeting's accounts mention each of its commitments: the sources the meeting and
-    its commitments cite, each government's own first, then joint documents, then reports, as
-    columns; a row per commitment, a cell saying whether that source is cited for it. None when
-    there is nothing to set side by side (no commitment, or a single source)."""
+    """Which of the meeting's accounts mention each of its commitments: a column for each
+    government's own account, then each joint document, among the sources the meeting and its
+    commitments cite; then the reports cited for each commitment, in one column. None when there
+    is nothing to set side by side (no commitment, or no government's or joint text)."""
     commitments = list(meeting.commitments.all())
     cited = {commitment.pk: {c.source_id for c in commitment.citations.all()} for commitment in commitments}
     sources = {citation.source_id: citation.source for citation in meeting.citations.all()}
@@ -317,26 +317,31 @@ def accounts_side_by_side(meeting):
         sources.update(
             (source.pk, source) for source in Source.objects.filter(pk__in=missing).select_related("issuer")
         )
-    # A report no commitment cites adds an empty column; a government's or a joint text never does:
-    # that it leaves a commitment out is the point.
-    mentioned = set().union(*cited.values())
-    sources = {
-        pk: source for pk, source in sources.items() if pk in mentioned or source.kind != SourceKind.REPORT
-    }
-    if not commitments or len(sources) < 2:
-        return None
-    order = {SourceKind.OFFICIAL: 0, SourceKind.JOINT: 1, SourceKind.REPORT: 2}
+    order = {SourceKind.OFFICIAL: 0, SourceKind.JOINT: 1}
     columns = sorted(
-        sources.values(),
+        (source for source in sources.values() if source.kind in order),
         key=lambda source: (
-            order.get(source.kind, 3),
+            order[source.kind],
             source.issuer.name if source.issuer_id else "",
             source.published or datetime.date.max,
             source.pk,
         ),
     )
+    if not commitments or not columns:
+        return None
     rows = [
-        {"commitment": commitment, "cells": [source.pk in cited[commitment.pk] for source in columns]}
+        {
+            "commitment": commitment,
+            "cells": [source.pk in cited[commitment.pk] for source in columns],
+            "reports": sorted(
+                (
+                    sources[pk]
+                    for pk in cited[commitment.pk]
+                    if pk in sources and sources[pk].kind == SourceKind.REPORT
+                ),
+                key=lambda source: (source.publisher or source.url, source.pk),
+            ),
+        }
         for commitment in commitments
     ]
     return {"columns": columns, "rows": rows}

@@ -21,7 +21,9 @@ TOKYO_SUMMIT = "/meetings/2026-01-16-it-jp-tokyo/"
 
 
 def event(agreement, kind, date, **fields):
-    return AgreementEvent.objects.create(agreement=agreement, kind=kind, date=date, source=make_source(), **fields)
+    return AgreementEvent.objects.create(
+        agreement=agreement, kind=kind, date=date, source=make_source(), **fields
+    )
 
 
 def status_of(agreement):
@@ -52,7 +54,13 @@ class TestSource:
 
 class TestAgreement:
     def agreement(self, **fields):
-        values = {"slug": "a", "kind": "treaty", "title": "A treaty", "binding": True, "date": datetime.date(2024, 1, 1)}
+        values = {
+            "slug": "a",
+            "kind": "treaty",
+            "title": "A treaty",
+            "binding": True,
+            "date": datetime.date(2024, 1, 1),
+        }
         values.update(fields)
         return Agreement(**values)
 
@@ -167,7 +175,9 @@ class TestStatus:
 
     def test_the_event_kind_must_be_known(self):
         agreement = make_agreement()
-        assert_refused(AgreementEvent(agreement=agreement, kind="rumour", date=agreement.date, source=make_source()))
+        assert_refused(
+            AgreementEvent(agreement=agreement, kind="rumour", date=agreement.date, source=make_source())
+        )
 
 
 # The admin ---------------------------------------------------------------------------------------
@@ -399,21 +409,32 @@ class TestAccountsSideBySide:
         rows = {}
         for row in body.split("<tr>")[1:]:
             summary = row.split('">', 2)[2].split("</a>")[0]
-            rows[summary] = ["Mentions" in cell for cell in row.split('<td class="account-cell')[1:]]
+            cells = row.split('<td class="account-')[1:]
+            rows[summary] = ["Mentions" in cell for cell in cells[:-1]] + [
+                cells[-1].split("<span")[0].strip()
+            ]
         return columns, rows
 
     def test_the_tokyo_summit_sets_japan_s_account_the_joint_statement_and_reports_side_by_side(
         self, client, seed
     ):
         columns, rows = self.table(client)
-        assert columns[:2] == ["Japan&#x27;s account", "Joint document"]
-        assert set(columns[2:]) == {"Report"}
-        upgrade = rows["Raise relations from a strategic partnership to a special strategic partnership"]
+        assert columns == ["Japan&#x27;s account", "Joint document", "Reports"]
+        assert rows["Raise relations from a strategic partnership to a special strategic partnership"] == [
+            False,
+            True,
+            'reports is-mentioned">2 reports',
+        ]
+        assert rows[
+            "Increase port calls and joint exercises, including an Italian Navy ship visit in 2026"
+        ] == [
+            True,
+            True,
+            'reports">',
+        ]
         energy = rows["Coordinate on energy supply-chain resilience, including emergency LNG swaps"]
-        assert upgrade[1] and not energy[1]  # the joint statement is cited for the one, not the other
-        assert not any(energy[:2]) and any(energy[2:])  # energy: reports only
-        assert all(len(cells) == len(columns) for cells in rows.values())
+        assert energy == [False, False, 'reports is-mentioned">4 reports']
 
-    def test_no_table_for_a_meeting_with_one_source(self, client, db):
+    def test_no_table_without_a_government_s_or_a_joint_account(self, client, db):
         commitment = make_commitment()
         assert "Each side’s account" not in client.get(commitment.meeting.get_absolute_url()).content.decode()

@@ -24,6 +24,9 @@ PAGE_TYPES = {
     "leaders": "/leaders/",
     "topic": "/topics/space/",
     "topics": "/topics/",
+    "agreements": "/agreements/?country=it&country=jp",
+    "agreement": "/agreements/2024-11-25-it-jp-agreement/",
+    "joint-statement": "/agreements/2026-01-16-it-jp-joint-statement/",
     "about": "/about/",
     "bad-filter": "/commitments/?date_after=notadate&topic=weather",
     "not-found": "/relations/fr-jp/",
@@ -67,6 +70,27 @@ def test_reader_goes_from_home_to_the_pair_filters_and_downloads(site, page):
         == "Establish a consultative body on space cooperation"
     )
     assert page.get_by_role("heading", name="History").is_visible()
+
+
+def test_reader_goes_from_the_summit_to_its_joint_statement_and_the_binding_agreements(site, page):
+    page.goto(site.url + "/meetings/2026-01-16-it-jp-tokyo/")
+    accounts = page.locator("table.accounts")
+    assert accounts.locator("thead th").all_inner_texts()[1].startswith("JAPAN'S ACCOUNT")
+    page.locator(".meeting-items").get_by_role("link", name="Japan–Italy Joint Statement").click()
+    page.wait_for_url("**/agreements/2026-01-16-it-jp-joint-statement/")
+    assert "our translation" in page.content()
+    assert page.get_by_role("heading", name="Events").is_visible()
+
+    page.get_by_role("link", name="Agreements", exact=True).first.click()
+    page.wait_for_url("**/agreements/")
+    page.get_by_label("Legally binding").select_option("yes")
+    page.get_by_role("button", name="Apply filters").click()
+    page.wait_for_url("**binding=yes**")
+    assert page.locator(".results-heading").inner_text() == "3 agreements"
+    with page.expect_download() as download_info:
+        page.get_by_role("link", name="CSV").click()
+    rows = list(csv.DictReader(io.StringIO(download_info.value.path().read_text(encoding="utf-8"))))
+    assert {row["status"] for row in rows} == {"in-force", "signed"}
 
 
 def test_facet_link_adds_and_removes_a_topic(site, page):
