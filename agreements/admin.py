@@ -146,8 +146,25 @@ class CitationInlineMixin:
         return super().get_queryset(request).select_related("source")  # each row is labelled by it
 
 
+class MeetingCitationFormSet(AtLeastOneFormSet):
+    """A meeting's citations, or the sources typed in the meeting form's *New sources* box."""
+
+    minimum_message = "Cite at least one source, here or in the New sources box."
+
+    def _construct_form(self, i, **kwargs):
+        if i >= self.initial_form_count() and self.data.get("new_sources", "").strip():
+            kwargs["empty_permitted"] = True  # the row offered blank may stay blank
+        return super()._construct_form(i, **kwargs)
+
+    def clean(self):
+        if self.data.get("new_sources", "").strip():
+            return forms.BaseInlineFormSet.clean(self)
+        return super().clean()
+
+
 class MeetingCitationInline(CitationInlineMixin, admin.TabularInline):
     model = MeetingCitation
+    formset = MeetingCitationFormSet
 
 
 class CommitmentCitationInline(CitationInlineMixin, admin.TabularInline):
@@ -182,12 +199,49 @@ class MeetingForm(forms.ModelForm):
         "(Friedrich Merz, Federal Chancellor of Germany, DE). They are recorded and added to this meeting.",
     )
 
+    new_sources = forms.CharField(
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 2, "cols": 60}),
+        help_text="Sources not yet recorded, one a line: address | publisher | title | publication day "
+        "(https://www.elysee.fr/… | Élysée | Entretien avec Friedrich Merz | 2026-02-10); only the address "
+        "is needed. They are recorded and cited by this meeting; one already recorded is cited as it is.",
+    )
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["slug"].required = False
         self.fields[
             "slug"
         ].help_text = "Leave empty for the date, the countries and the place: 2026-01-16-it-jp-tokyo."
+
+    def clean_new_sources(self):
+        sources, problems = [], []
+        for number, line in enumerate(self.cleaned_data["new_sources"].splitlines(), start=1):
+            if not line.strip():
+                continue
+            url, publisher, title, published, *rest = [
+                *(part.strip() for part in line.split("|")),
+                "",
+                "",
+                "",
+            ]
+            try:
+                if any(rest):
+                    raise ValidationError(
+                        "give at most an address, a publisher, a title and a day, separated by |"
+                    )
+                source = Source.objects.filter(url=url).first()
+                if source is None:
+                    source = Source(url=url, publisher=publisher, title=title)
+                    source.published = forms.DateField(required=False).clean(published)
+                    source.full_clean()
+                sources.append(source)
+            except ValidationError as error:
+                problems.append(f"Line {number}: {'; '.join(error.messages)}")
+        if problems:
+            raise ValidationError(problems)
+        return sources
         self.fields["leaders"].help_text = "Leaders of the countries chosen above; type to search."
 
     def clean_new_leaders(self):
@@ -270,12 +324,35 @@ class TargetForm(forms.ModelForm):
         return cleaned
 
 
+class CommitmentInlineForm(TargetForm):
+    """A commitment as a row of its meeting's page: narrow enough that every column shows at 1280 px."""
+
+    SIZES = {"summary": 30, "target": 6, "level_from": 10, "level_to": 10}
+    LABELS = {"level_from": "Level before", "level_to": "Level after"}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name, size in self.SIZES.items():
+            if name in self.fields:  # plain inputs: the admin's own are 20em wide whatever their size
+                self.fields[name].widget = forms.TextInput(attrs={"size": size})
+        for name, label in self.LABELS.items():
+            if name in self.fields:
+                self.fields[name].label = label
+
+
 class CommitmentInline(admin.TabularInline):
     model = Commitment
-    form = TargetForm
-    fields = ["topic", "summary", "status", "target", "level_from", "level_to"]
-    readonly_fields = ["status"]
-    extra = 0
+    form = CommitmentInlineForm
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if db_field.name == "topic":  # a fixed vocabulary: no links to edit it from every row
+            for action in ("add", "change", "delete", "view"):
+                setattr(field.widget, f"can_{action}_related", False)
+        return field
+
+    fields = ["topic", "summary", "target", "level_from", "level_to"]  # status: on the commitment's page
+    extra = 1
     show_change_link = True
     verbose_name_plural = (
         "commitments (new ones take the meeting's countries as parties and its sources as citations; "
@@ -303,6 +380,7 @@ class MeetingAdmin(RecordAdmin):
         "leaders",
         "new_leaders",
         "summary",
+        "new_sources",
         "slug",
         ("created_at", "updated_at"),
     ]
@@ -310,9 +388,16 @@ class MeetingAdmin(RecordAdmin):
     inlines = [MeetingCitationInline, CommitmentInline]
 
     class Media:
-        js = ["admin/js/jquery.init.js", "js/meeting-leaders.js"]  # after django.jQuery is set
+        # after django.jQuery is set
+        js = ["admin/js/jquery.init.js", "js/meeting-leaders.js", "js/first-error.js"]
 
     def save_related(self, request, form, formsets, change):
+        # The new sources first: the new commitments cite the meeting's sources when they are saved.
+        for source in form.cleaned_data.get("new_sources", []):
+            if source.pk is None:
+                source.save()
+                self.log_addition(request, source, [{"added": {}}])
+            MeetingCitation.objects.get_or_create(meeting=form.instance, source=source)
         super().save_related(request, form, formsets, change)
         new_leaders = form.cleaned_data.get("new_leaders", [])
         slugs = allocate_slugs(Leader, [slugify(leader.name) for leader in new_leaders])
@@ -391,6 +476,9 @@ class CommitmentAdmin(RecordAdmin):
     date_hierarchy = "meeting_date"
     readonly_fields = ["status", "created_at", "updated_at"]
     inlines = [CommitmentCitationInline, StatusChangeInline]
+
+    class Media:
+        js = ["js/first-error.js"]
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
@@ -476,6 +564,9 @@ class AgreementAdmin(RecordAdmin):
     ]
     readonly_fields = ["status", "created_at", "updated_at"]
     inlines = [AgreementCitationInline, AgreementEventInline, SignatoryInline, AgreementTextInline]
+
+    class Media:
+        js = ["js/first-error.js"]
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("parties")

@@ -18,6 +18,7 @@ from agreements.models import (
     Meeting,
     MeetingCitation,
     Signatory,
+    Source,
     StatusChange,
 )
 
@@ -233,7 +234,43 @@ class TestMeetingEditing:
         data = meeting_form_data(**{"citations-TOTAL_FORMS": "0"})
         response = editor_client.post(admin_url(Meeting, "add"), data)
         assert response.status_code == 200
-        assert "Cite at least one source." in response.content.decode()
+        assert "Cite at least one source, here or in the New sources box." in response.content.decode()
+        assert not Meeting.objects.exists()
+
+    def test_new_sources_are_recorded_and_cited_by_the_meeting_and_its_new_commitments(self, editor_client):
+        known = make_source(url="https://news.example.org/known", title="Known")
+        data = meeting_form_data(
+            **{"citations-TOTAL_FORMS": "0"},
+            new_sources="https://www.elysee.fr/entretien | Élysée | Entretien avec Friedrich Merz | 2026-01-16\n"
+            "\nhttps://news.example.org/known",
+        )
+        response = editor_client.post(admin_url(Meeting, "add"), data)
+        assert response.status_code == 302, response.context["errors"] if response.context else response
+        meeting = Meeting.objects.get(slug="2026-01-16-it-jp-tokyo")
+        elysee = Source.objects.get(url="https://www.elysee.fr/entretien")
+        assert (elysee.publisher, elysee.title, elysee.published) == (
+            "Élysée",
+            "Entretien avec Friedrich Merz",
+            datetime.date(2026, 1, 16),
+        )
+        assert set(meeting.sources.all()) == {elysee, known}
+        assert set(meeting.commitments.get().sources.all()) == {elysee, known}
+        assert Source.objects.get(url=known.url).title == "Known"  # one already recorded is left as it is
+
+    @pytest.mark.parametrize(
+        ("line", "message"),
+        [
+            ("not an address", "Line 1: Enter a valid URL."),
+            ("https://x.example.org/ | P | T | 16 January", "Line 1: Enter a valid date."),
+            ("https://x.example.org/ | P | T | 2026-01-16 | extra", "Line 1: give at most an address"),
+        ],
+    )
+    def test_a_new_source_that_cannot_be_recorded_is_explained_and_nothing_is_saved(
+        self, editor_client, line, message
+    ):
+        response = editor_client.post(admin_url(Meeting, "add"), meeting_form_data(new_sources=line))
+        assert response.status_code == 200
+        assert message in response.content.decode()
         assert not Meeting.objects.exists()
 
     def test_the_host_is_one_of_the_meeting_s_countries(self, editor_client):
