@@ -241,7 +241,8 @@ class TestMeetingEditing:
         known = make_source(url="https://news.example.org/known", title="Known")
         data = meeting_form_data(
             **{"citations-TOTAL_FORMS": "0"},
-            new_sources="https://www.elysee.fr/entretien | Élysée | Entretien avec Friedrich Merz | 2026-01-16\n"
+            new_sources="https://www.elysee.fr/entretien | Élysée | Entretien avec Friedrich Merz | 2026-01-16"
+            "\n"
             "\nhttps://news.example.org/known",
         )
         response = editor_client.post(admin_url(Meeting, "add"), data)
