@@ -241,14 +241,14 @@ class TestMeetingEditing:
         known = make_source(url="https://news.example.org/known", title="Known")
         data = meeting_form_data(
             **{"citations-TOTAL_FORMS": "0"},
-            new_sources="https://www.elysee.fr/entretien | Élysée | Entretien avec Friedrich Merz | 2026-01-16"
+            new_sources="https://elysee.fr/entretien | Élysée | Entretien avec Friedrich Merz | 2026-01-16"
             "\n"
             "\nhttps://news.example.org/known",
         )
         response = editor_client.post(admin_url(Meeting, "add"), data)
         assert response.status_code == 302, response.context["errors"] if response.context else response
         meeting = Meeting.objects.get(slug="2026-01-16-it-jp-tokyo")
-        elysee = Source.objects.get(url="https://www.elysee.fr/entretien")
+        elysee = Source.objects.get(url="https://elysee.fr/entretien")
         assert (elysee.publisher, elysee.title, elysee.published) == (
             "Élysée",
             "Entretien avec Friedrich Merz",
