@@ -4,7 +4,8 @@ It runs the same code as `manage.py import_meetings` (`importer.import_files`): 
 checked with a dry run; confirming posts the same text back and imports it, checking it again
 (the record may have changed in between). Wired in `diplomacy/urls.py` through
 `admin.site.admin_view`, so only staff reach it; it also needs the permissions to add and change
-every kind of record an import writes, and a file that would delete citations needs the
+every kind of record an import writes (agreements, their events, signatories, texts and
+citations among them), and a file that would delete citations, signatories or texts needs the
 permission to delete them.
 """
 
@@ -22,7 +23,7 @@ from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 
 from .importer import ImportFailed, import_files
-from .models import Meeting
+from .models import Agreement, Meeting
 
 WRITTEN = (
     "meeting",
@@ -32,6 +33,11 @@ WRITTEN = (
     "statuschange",
     "meetingcitation",
     "commitmentcitation",
+    "agreement",
+    "agreementevent",
+    "agreementcitation",
+    "signatory",
+    "agreementtext",
 )
 ROOT = Path(__file__).resolve().parent.parent
 FORMAT_PAGE = ROOT / "docs" / "import-format.md"
@@ -51,8 +57,8 @@ def largest_upload():
 class ImportForm(forms.Form):
     file = forms.FileField(
         label="File",
-        help_text="A JSON file in the bilateral-meetings/1 format. It is checked first; nothing is "
-        "written until you confirm.",
+        help_text="A JSON file in the bilateral-meetings/2 format (or /1). It is checked first; nothing "
+        "is written until you confirm.",
     )
 
     def clean_file(self):
@@ -168,14 +174,17 @@ def import_example_view(request):
 
 def log_import(user, name, report):
     """Record every object the import created or changed in the admin's history, as edits are;
-    a meeting's entry names the fields that changed."""
-    fields = {change.slug: change.fields for change in report.changes}
+    a meeting's or an agreement's entry names the fields that changed."""
+    fields = {(change.record, change.slug): change.fields for change in report.changes}
     for model, (created, changed) in report.written.items():
         if created:
             LogEntry.objects.log_actions(user.pk, created, ADDITION, change_message=f"Imported from {name}.")
         for obj in changed:
-            what = ", ".join(fields.get(getattr(obj, "slug", None)) or []) or "its record"
-            message = f"Imported from {name}: {what}." if model is Meeting else f"Imported from {name}."
+            if model in (Meeting, Agreement):
+                what = ", ".join(fields.get((model._meta.model_name, obj.slug)) or []) or "its record"
+                message = f"Imported from {name}: {what}."
+            else:
+                message = f"Imported from {name}."
             LogEntry.objects.log_actions(user.pk, [obj], CHANGE, change_message=message)
 
 

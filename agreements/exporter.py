@@ -1,4 +1,4 @@
-"""Writing meetings in the import format (`bilateral-meetings/1`), deterministically.
+"""Writing meetings and agreements in the import format (`bilateral-meetings/2`), deterministically.
 
 The same records always give the same bytes, so export, import into an empty database and
 export again gives an identical document:
@@ -7,21 +7,37 @@ export again gives an identical document:
   topic vocabulary's order), then summary; status history by date, then the order recorded;
 - a meeting's leaders: the host's first, then by country code and name;
 - sources in the order they were cited (the order of the file they came from);
+- agreements by date, then slug; their parties by code, the agreements they supersede or amend
+  by slug, their events by date, then the order recorded, their signatories in the order
+  recorded, their texts by language, then the order recorded;
 - keys in a fixed order; optional fields that are empty are left out, and `parties` is left out
   when it is the meeting's countries;
-- a history entry's source is its URL when the document cites that source elsewhere, otherwise
-  the source itself (URL, publisher, title, publication date), so the document stands alone.
+- a history entry's or an event's source is its URL when the document cites that source
+  elsewhere, otherwise the source itself (URL, publisher, title, publication date, kind,
+  issuer), so the document stands alone.
 
-Only the records' own content is written: no database ids, no timestamps, no leader slugs.
+Only the records' own content is written: no database ids, no timestamps, no leader slugs (a
+signatory who is a leader of the record is written as the leader, as a meeting's leaders are).
 """
 
 import json
 from collections import defaultdict
 
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Q
 
 from .importer import FORMAT
-from .models import Commitment, CommitmentCitation, Meeting, MeetingCitation, StatusChange
+from .models import (
+    Agreement,
+    AgreementCitation,
+    AgreementEvent,
+    AgreementText,
+    Commitment,
+    CommitmentCitation,
+    Meeting,
+    MeetingCitation,
+    Signatory,
+    StatusChange,
+)
 
 
 def meetings_to_export(countries=(), topics=(), since=None):
@@ -34,6 +50,15 @@ def meetings_to_export(countries=(), topics=(), since=None):
     if since is not None:
         meetings = meetings.filter(date__gte=since)
     return meetings
+
+
+def agreements_to_export(countries=(), since=None):
+    """The agreements an export holds (besides those its commitments name): every given country
+    is a party, signed or adopted on or after `since`."""
+    agreements = Agreement.objects.between(*countries)
+    if since is not None:
+        agreements = agreements.filter(date__gte=since)
+    return agreements
 
 
 def _compact(pairs):
@@ -52,13 +77,16 @@ def _source(source, excerpt=""):
             ("publisher", source.publisher),
             ("title", source.title),
             ("published", _date(source.published)),
+            ("kind", source.kind),
+            ("issuer", source.issuer_id),
             ("excerpt", excerpt),
         ]
     )
 
 
-def export_document(meetings, topics=()):
-    """The document for a queryset of meetings; with `topics`, only commitments on those topics."""
+def export_document(meetings, topics=(), agreements=None):
+    """The document for a queryset of meetings; with `topics`, only commitments on those topics.
+    It holds the queryset `agreements` (by default, every agreement) and those its commitments name."""
     meetings = meetings.order_by()
     rows = list(meetings.select_related(None).order_by("date", "slug"))
     selected = meetings.values("pk")
@@ -88,7 +116,7 @@ def export_document(meetings, topics=()):
         commitment_rows = commitment_rows.filter(topic__in=topics)
     commitment_ids = commitment_rows.values("pk")
     commitments = defaultdict(list)
-    for commitment in commitment_rows.select_related("topic").order_by(
+    for commitment in commitment_rows.select_related("topic", "agreement").order_by(
         "meeting_id", "topic__position", "topic__slug", "summary"
     ):
         commitments[commitment.meeting_id].append(commitment)
@@ -117,8 +145,62 @@ def export_document(meetings, topics=()):
     ):
         history[change.commitment_id].append(change)
 
+    agreements = Agreement.objects.all() if agreements is None else agreements
+    agreement_rows = list(
+        Agreement.objects.filter(
+            Q(pk__in=agreements.order_by().values("pk"))
+            | Q(pk__in=commitment_rows.order_by().filter(agreement__isnull=False).values("agreement_id"))
+        )
+        .select_related("meeting")
+        .order_by("date", "slug")
+    )
+    agreement_ids = [agreement.pk for agreement in agreement_rows]
+
+    agreement_parties = defaultdict(list)
+    for agreement_id, code in (
+        Agreement.parties.through.objects.filter(agreement__in=agreement_ids)
+        .order_by("country_id")
+        .values_list("agreement_id", "country_id")
+    ):
+        agreement_parties[agreement_id].append(code)
+
+    related = defaultdict(lambda: defaultdict(list))  # agreement id -> "supersedes"/"amends" -> slugs
+    for name in ("supersedes", "amends"):
+        for agreement_id, slug in (
+            getattr(Agreement, name)
+            .through.objects.filter(from_agreement__in=agreement_ids)
+            .order_by("to_agreement__slug")
+            .values_list("from_agreement_id", "to_agreement__slug")
+        ):
+            related[agreement_id][name].append(slug)
+
+    agreement_citations = defaultdict(list)
+    for citation in (
+        AgreementCitation.objects.filter(agreement__in=agreement_ids).select_related("source").order_by("id")
+    ):
+        agreement_citations[citation.agreement_id].append(citation)
+
+    events = defaultdict(list)
+    for event in (
+        AgreementEvent.objects.filter(agreement__in=agreement_ids)
+        .select_related("source")
+        .order_by("date", "id")
+    ):
+        events[event.agreement_id].append(event)
+
+    signatories = defaultdict(list)
+    for signatory in (
+        Signatory.objects.filter(agreement__in=agreement_ids).select_related("leader").order_by("id")
+    ):
+        signatories[signatory.agreement_id].append(signatory)
+
+    texts = defaultdict(list)
+    for text in AgreementText.objects.filter(agreement__in=agreement_ids).order_by("language", "id"):
+        texts[text.agreement_id].append(text)
+
     cited = {citation.source.url for group in citations.values() for citation in group}
     cited |= {citation.source.url for group in commitment_citations.values() for citation in group}
+    cited |= {citation.source.url for group in agreement_citations.values() for citation in group}
 
     def history_source(source):
         if source.url in cited:
@@ -137,6 +219,8 @@ def export_document(meetings, topics=()):
                 ("target", commitment.target_display),
                 ("level_from", commitment.level_from),
                 ("level_to", commitment.level_to),
+                ("agreement", commitment.agreement.slug if commitment.agreement_id else None),
+                ("paragraph", commitment.paragraph),
                 ("sources", [_source(c.source, c.excerpt) for c in commitment_citations[commitment.pk]]),
                 (
                     "history",
@@ -152,6 +236,18 @@ def export_document(meetings, topics=()):
                         for change in history[commitment.pk]
                     ],
                 ),
+            ]
+        )
+
+    def leader_entry(leader):
+        return _compact(
+            [
+                ("name", leader.name),
+                ("native_name", leader.native_name),
+                ("country", leader.country_id),
+                ("title", leader.title),
+                ("took_office", _date(leader.took_office)),
+                ("left_office", _date(leader.left_office)),
             ]
         )
 
@@ -172,16 +268,7 @@ def export_document(meetings, topics=()):
                 (
                     "leaders",
                     [
-                        _compact(
-                            [
-                                ("name", leader.name),
-                                ("native_name", leader.native_name),
-                                ("country", leader.country_id),
-                                ("title", leader.title),
-                                ("took_office", _date(leader.took_office)),
-                                ("left_office", _date(leader.left_office)),
-                            ]
-                        )
+                        leader_entry(leader)
                         for leader in sorted(
                             leaders[meeting.pk],
                             key=lambda leader: (
@@ -197,7 +284,76 @@ def export_document(meetings, topics=()):
             ]
         )
 
-    return {"format": FORMAT, "meetings": [meeting_entry(meeting) for meeting in rows]}
+    def agreement_entry(agreement):
+        return _compact(
+            [
+                ("slug", agreement.slug),
+                ("date", _date(agreement.date)),
+                ("kind", agreement.kind),
+                ("title", agreement.title),
+                ("title_is_translation", agreement.title_is_translation),
+                ("original_title", agreement.original_title),
+                ("original_language", agreement.original_language),
+                ("binding", agreement.binding),
+                ("place", agreement.place),
+                ("parties", agreement_parties[agreement.pk]),
+                ("meeting", agreement.meeting.slug if agreement.meeting_id else None),
+                ("summary", agreement.summary),
+                ("status", agreement.status),
+                ("supersedes", related[agreement.pk]["supersedes"]),
+                ("amends", related[agreement.pk]["amends"]),
+                ("sources", [_source(c.source, c.excerpt) for c in agreement_citations[agreement.pk]]),
+                (
+                    "events",
+                    [
+                        _compact(
+                            [
+                                ("date", _date(event.date)),
+                                ("kind", event.kind),
+                                ("party", event.party_id),
+                                ("note", event.note),
+                                ("source", history_source(event.source)),
+                            ]
+                        )
+                        for event in events[agreement.pk]
+                    ],
+                ),
+                (
+                    "signatories",
+                    [
+                        _compact(
+                            [
+                                ("country", signatory.country_id),
+                                ("leader", leader_entry(signatory.leader) if signatory.leader_id else None),
+                                ("name", signatory.name),
+                                ("office", signatory.office),
+                            ]
+                        )
+                        for signatory in signatories[agreement.pk]
+                    ],
+                ),
+                (
+                    "texts",
+                    [
+                        _compact(
+                            [
+                                ("language", text.language),
+                                ("kind", text.kind),
+                                ("url", text.url),
+                                ("title", text.title),
+                            ]
+                        )
+                        for text in texts[agreement.pk]
+                    ],
+                ),
+            ]
+        )
+
+    return {
+        "format": FORMAT,
+        "meetings": [meeting_entry(meeting) for meeting in rows],
+        "agreements": [agreement_entry(agreement) for agreement in agreement_rows],
+    }
 
 
 def dumps(document):

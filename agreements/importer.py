@@ -1,26 +1,31 @@
-"""Reading meeting files (format `bilateral-meetings/1`) into the record.
+"""Reading meeting files (format `bilateral-meetings/2`, and still `bilateral-meetings/1`) into the record.
 
 One code path for the `import_meetings` command and the admin's import page:
 
 1. parse: `read_document()` turns bytes into a `Document` (malformed JSON is reported with its
    line and column);
-2. check: `import_documents()` checks the structure against the JSON Schema in
-   `agreements/schemas/`, then everything the database would refuse or the schema cannot say
+2. check: `import_documents()` checks the structure against the JSON Schema of the document's
+   version in `agreements/schemas/`, then everything the database would refuse or the schema cannot say
    (known countries and topics, date order, excerpt length, history sources, duplicates),
    collecting every problem with its path (`meetings[3].countries[1]: unknown country code "XX"`);
    any problem raises `ImportFailed` listing them all, and nothing is written;
 3. match and plan: meetings are matched by slug, or by date, countries and city when the file
    gives no slug; leaders by name and country; sources by URL; commitments within a meeting by
-   topic and summary; status changes within a commitment by date and status. Only records whose
+   topic and summary; status changes within a commitment by date and status; agreements by slug
+   (built from date, parties and kind when the file gives none), their events by date, kind and
+   party, their signatories by country and leader or name, their texts by URL. Only records whose
    fields differ are updated, so a second import of the same file changes nothing. A new
    commitment whose file gives no history is recorded as announced on its meeting's day, citing
-   the meeting's first source (`Commitment.objects.complete_from_meetings()`);
+   the meeting's first source (`Commitment.objects.complete_from_meetings()`); a new agreement
+   whose file gives no events, as signed or adopted on its date (`Agreement.objects.complete()`);
 4. write: one transaction, bulk operations. A dry run stops before writing.
 
 What a file says about a meeting or a commitment is its whole record: an optional field left out
-is cleared, and its countries, leaders, parties and sources become the file's. Leaders and sources
-are shared by many meetings: a field left out keeps the value already recorded. The import never
-deletes a meeting, a commitment or a status change.
+is cleared, and its countries, leaders, parties and sources become the file's; so for an agreement,
+with its parties, sources, signatories, texts and the agreements it supersedes or amends. Leaders
+and sources are shared by many meetings: a field left out keeps the value already recorded (a
+source's kind and issuer go together). The import never deletes a meeting, a commitment, a status
+change, an agreement or an agreement's event.
 """
 
 import datetime
@@ -40,27 +45,41 @@ from django.utils.text import slugify
 from jsonschema import Draft202012Validator
 
 from .models import (
+    EVENT_STATUS,
+    Agreement,
+    AgreementCitation,
+    AgreementEvent,
+    AgreementKind,
+    AgreementStatus,
+    AgreementText,
     Citation,
     Commitment,
     CommitmentCitation,
     Country,
+    EventKind,
     Leader,
     Meeting,
     MeetingCitation,
     MeetingKind,
+    Signatory,
     Source,
+    SourceKind,
     Status,
     StatusChange,
+    TextKind,
     Topic,
 )
 
-FORMAT = "bilateral-meetings/1"
-SCHEMA_PATH = Path(__file__).resolve().parent / "schemas" / "bilateral-meetings-1.schema.json"
+FORMAT = "bilateral-meetings/2"  # what the exporter writes
+FORMATS = ("bilateral-meetings/2", "bilateral-meetings/1")  # what the importer reads, newest first
+SCHEMA_DIRECTORY = Path(__file__).resolve().parent / "schemas"
+SCHEMA_PATH = SCHEMA_DIRECTORY / "bilateral-meetings-2.schema.json"
 CHUNK_SIZE = 500
 BATCH_SIZE = 1000
 MAX_PROBLEMS = 200  # problems checked and shown; past them, checking stops
 
 DATE_PATTERN = "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+SLUG_PATTERN = "[-A-Za-z0-9_]+"
 URL_PATTERN = "^[Hh][Tt][Tt][Pp][Ss]?://"
 TARGET_PATTERN = "^[0-9]{4}(-[0-9]{2}-[0-9]{2})?$"
 PATTERN_MESSAGES = {
@@ -75,6 +94,7 @@ MIN_ITEMS_MESSAGES = {
     "sources": "cite at least one source",
     "parties": "give at least one party, or leave it out for the meeting's countries",
 }
+RECORD_PATH = re.compile(r"(meetings|agreements)\[(\d+)\]")
 JSON_TYPES = {dict: "an object", list: "an array", str: "a string", bool: "a boolean", type(None): "null"}
 SCHEMA_TYPES = {
     "object": "an object",
@@ -87,6 +107,7 @@ SCHEMA_TYPES = {
 }
 
 MODEL_LABELS = ("meetings", "leaders", "sources", "commitments", "status changes")
+AGREEMENT_LABELS = ("agreements", "agreement events")  # reported when the files give agreements
 
 
 # Results and failures ------------------------------------------------------------------------
@@ -99,19 +120,22 @@ class Problem:
     path: str
     message: str
     document: str = ""
-    meeting: str = ""  # the date and title of the meeting at the path, so editors need not count
+    meeting: str = (
+        ""  # the date and title of the meeting (or agreement) at the path, so editors need not count
+    )
 
     def __str__(self):
         return f"{self.path}: {self.message}" if self.path else self.message
 
     def naming_its_meeting(self, documents):
-        """This problem with the date and title of the meeting its path is in, where the file gives them."""
-        found = re.match(r"meetings\[(\d+)\]", self.path)
+        """This problem with the date and title of the meeting (or agreement) its path is in, where
+        the file gives them."""
+        found = RECORD_PATH.match(self.path)
         data = documents.get(self.document)
-        meetings = data.get("meetings") if isinstance(data, dict) else None
-        if not found or not isinstance(meetings, list) or int(found[1]) >= len(meetings):
+        records = data.get(found[1]) if found and isinstance(data, dict) else None
+        if not found or not isinstance(records, list) or int(found[2]) >= len(records):
             return self
-        meeting = meetings[int(found[1])]
+        meeting = records[int(found[2])]
         if not isinstance(meeting, dict):
             return self
         named = [meeting.get(key) for key in ("date", "title")]
@@ -168,12 +192,13 @@ class Tally:
 
 @dataclass
 class Change:
-    """A meeting the import creates or updates, for the report."""
+    """A meeting (or an agreement) the import creates or updates, for the report."""
 
     action: str  # "created" or "updated"
     slug: str
     title: str
     fields: list = field(default_factory=list)
+    record: str = "meeting"  # or "agreement"
 
 
 @dataclass
@@ -209,7 +234,8 @@ class Report:
             verb = {"created": "create", "updated": "update"}[change.action]
             if not self.dry_run:
                 verb = change.action
-            line = f"{verb} {change.slug} ({change.title})"
+            what = "" if change.record == "meeting" else f"{change.record} "
+            line = f"{verb} {what}{change.slug} ({change.title})"
             if change.fields:
                 line += ": " + ", ".join(change.fields)
             lines.append(line)
@@ -269,18 +295,46 @@ def _unencodable_paths(value, path=""):
 
 
 @cache
-def schema():
-    return json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+def schema(version=FORMAT):
+    """The JSON Schema of a format version (`bilateral-meetings/1` or `/2`; by default the newest)."""
+    number = version.rsplit("/", 1)[-1]
+    return json.loads(
+        (SCHEMA_DIRECTORY / f"bilateral-meetings-{number}.schema.json").read_text(encoding="utf-8")
+    )
+
+
+def _version(data):
+    """The format a document says it is in, when this version reads it; otherwise the newest, whose
+    schema then reports the format (a later version's fields are a superset of an earlier one's)."""
+    found = data.get("format") if isinstance(data, dict) else None
+    return found if found in FORMATS else FORMAT
+
+
+@dataclass(frozen=True)
+class _Validators:
+    definitions: dict
+    envelope: Draft202012Validator
+    meeting: Draft202012Validator
+    agreement: Draft202012Validator | None
 
 
 @cache
-def _validators():
-    """One validator for the envelope, one for each meeting (so progress can be shown per meeting)."""
-    full = schema()
-    envelope = {**full, "properties": {**full["properties"], "meetings": {"type": "array"}}}
-    meeting = {"$ref": "#/$defs/meeting", "$defs": full["$defs"]}
+def _validators(version=FORMAT):
+    """For a format version: one validator for the envelope, one for each meeting (so progress can
+    be shown per meeting) and one for each agreement."""
+    full = schema(version)
+    lists = {
+        name: {"type": ["array", "null"]} for name in ("meetings", "agreements") if name in full["properties"]
+    }
+    lists["meetings"] = {"type": "array"}
+    envelope = {**full, "properties": {**full["properties"], **lists}}
     Draft202012Validator.check_schema(full)
-    return Draft202012Validator(envelope), Draft202012Validator(meeting)
+
+    def record(name):
+        return Draft202012Validator({"$ref": f"#/$defs/{name}", "$defs": full["$defs"]})
+
+    agreement = record("agreement") if "agreement" in full["$defs"] else None
+    return _Validators(full["$defs"], Draft202012Validator(envelope), record("meeting"), agreement)
 
 
 def _join(path, key):
@@ -305,7 +359,7 @@ def _quote(value):
     return json.dumps(value, ensure_ascii=False)
 
 
-def _schema_problems(error, prefix, document):
+def _schema_problems(error, prefix, document, definitions):
     """Turn a jsonschema error into field-level problems worded for people."""
     path = _path(prefix, error.absolute_path)
     name = next((part for part in reversed(error.absolute_path) if isinstance(part, str)), "")
@@ -320,7 +374,7 @@ def _schema_problems(error, prefix, document):
     if validator in ("additionalProperties", "unevaluatedProperties"):
         allowed = set(error.schema.get("properties", {}))
         if validator == "unevaluatedProperties":  # a citation: the source's fields come through $ref
-            allowed |= set(schema()["$defs"]["sourceDetails"]["properties"])
+            allowed |= set(definitions["sourceDetails"]["properties"])
         return [
             Problem(_join(path, key), "unknown field", document) for key in instance if key not in allowed
         ]
@@ -330,7 +384,9 @@ def _schema_problems(error, prefix, document):
         got = JSON_TYPES.get(type(instance), "a number")
         message = f"expected {expected}, got {got}"
     elif validator == "const" and name == "format":
-        message = f'unsupported format {_quote(instance)}; this version reads "{FORMAT}"'
+        message = f"unsupported format {_quote(instance)}; this version reads " + " and ".join(
+            _quote(version) for version in FORMATS
+        )
     elif validator == "enum":
         known = ", ".join(item for item in value if item is not None)
         message = f"unknown {name} {_quote(instance)} (expected one of: {known})"
@@ -349,12 +405,13 @@ def _schema_problems(error, prefix, document):
     return [Problem(path, message, document)]
 
 
-def structure_problems(validator, instance, path, document):
-    """The structural problems in `instance` (the document, or one meeting at `path`), up to
-    one more than MAX_PROBLEMS."""
+def structure_problems(validator, instance, path, document, definitions=None):
+    """The structural problems in `instance` (the document, or one meeting or agreement at
+    `path`), up to one more than MAX_PROBLEMS."""
+    definitions = definitions if definitions is not None else schema()["$defs"]
     problems = []
     for error in itertools.islice(validator.iter_errors(instance), MAX_PROBLEMS + 1):
-        problems.extend(_schema_problems(error, path, document))
+        problems.extend(_schema_problems(error, path, document, definitions))
     return problems
 
 
@@ -397,6 +454,60 @@ class CommitmentIn:
     parties: list
     citations: list
     history: list
+    agreement: str | None = None  # a slug, "" for none; None when the version cannot say (/1)
+
+
+@dataclass
+class EventIn:
+    path: str
+    date: datetime.date
+    kind: str
+    party: str | None
+    note: str
+    url: str
+
+    @property
+    def key(self):
+        return (self.date, self.kind, self.party)
+
+
+@dataclass
+class SignatoryIn:
+    path: str
+    country: str
+    leader: str | tuple  # a leader's slug, the (name, country) of one the file gives, or ""
+    name: str
+    office: str
+
+    @property
+    def key(self):
+        return (self.country, "leader", self.leader) if self.leader else (self.country, "name", self.name)
+
+
+@dataclass
+class TextIn:
+    path: str
+    language: str
+    kind: str
+    url: str
+    title: str
+
+
+@dataclass
+class AgreementIn:
+    path: str
+    document: str
+    slug: str
+    slug_given: bool
+    values: dict
+    parties: list
+    meeting: str  # a meeting's slug, or ""
+    supersedes: list  # (path, slug)
+    amends: list  # (path, slug)
+    citations: list
+    events: list
+    signatories: list
+    texts: list
 
 
 @dataclass
@@ -430,6 +541,34 @@ def _optional_text(data, key):
     return _text(data, key) or None
 
 
+def _slug(data, key):
+    """The slug at `key`, or "" when absent or not a slug (the schema reports that)."""
+    value = data.get(key) if isinstance(data, dict) else None
+    return value if isinstance(value, str) and re.fullmatch(SLUG_PATTERN, value) else ""
+
+
+def _sentence(message):
+    """A model's message as the end of a problem: "Give the language." -> "give the language."."""
+    return message[:1].lower() + message[1:]
+
+
+def _clean_problems(instance, **related):
+    """What the model's own `clean()` says about `instance`, by field; `related` gives the objects
+    its foreign keys point to (which may not be saved yet)."""
+    for name, obj in related.items():
+        model_field = instance._meta.get_field(name)
+        setattr(instance, model_field.attname, obj.pk if obj.pk is not None else -1)
+        model_field.set_cached_value(instance, obj)
+    try:
+        instance.clean()
+    except ValidationError as error:
+        return {
+            name: [_sentence(message) for message in messages]
+            for name, messages in error.message_dict.items()
+        }
+    return {}
+
+
 _url_validator = URLValidator(schemes=["http", "https"])
 
 
@@ -446,18 +585,28 @@ class _Reader:
         self.leaders = {}  # (name, country) -> LeaderIn (merged)
         self.sources = {}  # url -> {"path": first path, field: (value, path)}
         self.history_urls = []  # (path, url, document)
+        self.agreements = []
+        self.agreement_slugs = set()  # every slug the files give an agreement, readable or not
+        self.agreement_references = []  # (path, slug, document): commitments naming an agreement
+        self.constraint_messages = {}  # (model, values) -> messages
         self.document = ""
+        self.version = FORMAT
         self.stopped = False  # checking stopped after MAX_PROBLEMS problems
 
     def problem(self, path, message):
         self.problems.append(Problem(path, message, self.document))
 
     def read(self):
-        """Check each document's structure, then each meeting's structure and meaning."""
-        envelope, meeting_validator = _validators()
+        """Check each document's structure against its version's schema, then each meeting's and
+        each agreement's structure and meaning."""
         for document in self.documents:
             self.document = document.name
-            self.problems.extend(structure_problems(envelope, document.data, "", document.name))
+            self.version = _version(document.data)
+            validators = _validators(self.version)
+            definitions = validators.definitions
+            self.problems.extend(
+                structure_problems(validators.envelope, document.data, "", document.name, definitions)
+            )
             meetings = document.data.get("meetings") if isinstance(document.data, dict) else None
             meetings = meetings if isinstance(meetings, list) else []
             for index, meeting in enumerate(
@@ -467,10 +616,40 @@ class _Reader:
                     self.stopped = True
                     return self
                 path = f"meetings[{index}]"
-                self.problems.extend(structure_problems(meeting_validator, meeting, path, document.name))
+                self.problems.extend(
+                    structure_problems(validators.meeting, meeting, path, document.name, definitions)
+                )
                 if isinstance(meeting, dict):
                     self.read_meeting(path, meeting)
+            if validators.agreement is None:  # version 1: the envelope's schema refuses agreements
+                continue
+            agreements = document.data.get("agreements") if isinstance(document.data, dict) else None
+            for index, agreement in enumerate(agreements if isinstance(agreements, list) else []):
+                if len(self.problems) > MAX_PROBLEMS:
+                    self.stopped = True
+                    return self
+                path = f"agreements[{index}]"
+                self.problems.extend(
+                    structure_problems(validators.agreement, agreement, path, document.name, definitions)
+                )
+                if isinstance(agreement, dict):
+                    self.read_agreement(path, agreement)
         return self
+
+    def constraint_problems(self, model, **values):
+        """What `model`'s constraints on the given fields say about these values (the model's own
+        validation, worded for the end of a problem); each set of values is checked once."""
+        key = (model, tuple(sorted(values.items())))
+        if key not in self.constraint_messages:
+            given = {model._meta.get_field(name).name for name in values}
+            exclude = {model_field.name for model_field in model._meta.concrete_fields} - given
+            try:
+                model(**values).validate_constraints(exclude=exclude)
+            except ValidationError as error:
+                self.constraint_messages[key] = [_sentence(message) for message in error.messages]
+            else:
+                self.constraint_messages[key] = []
+        return self.constraint_messages[key]
 
     # values --------------------------------------------------------------------------------
 
@@ -538,7 +717,28 @@ class _Reader:
         for key in ("publisher", "title"):
             self.merge(known, key, _optional_text(data, key), path)
         self.merge(known, "published", self.date(data, "published", path), path)
+        self.source_account(data, path, known)
         return url
+
+    def source_account(self, data, path, known):
+        """Whose account the source is: `kind` and `issuer` go together. Left out, a new source is a
+        report and a recorded one keeps its account; the rule on the issuer is the model's."""
+        kind, issuer = data.get("kind"), data.get("issuer")
+        if kind is None and issuer is None:
+            return
+        if kind is not None and kind not in SourceKind.values:
+            return  # the schema reports it
+        if issuer is not None:
+            issuer = self.country(issuer, _join(path, "issuer"))
+            if issuer is None:
+                return  # unknown or not a code: reported
+        kind = kind or SourceKind.REPORT
+        problems = self.constraint_problems(Source, kind=kind, issuer_id=issuer)
+        for message in problems:
+            self.problem(_join(path, "issuer"), message)
+        if not problems:
+            self.merge(known, "kind", kind, path)
+            self.merge(known, "issuer", issuer or "", path)
 
     def merge(self, known, key, value, path):
         if value is None:
@@ -550,7 +750,8 @@ class _Reader:
         if previous != value:
             self.problem(
                 _join(path, key),
-                f"{_quote(str(value))} differs from {_quote(str(previous))} given at {previous_path} "
+                f"{_quote(str(value)) if value != '' else 'none'} differs from "
+                f"{_quote(str(previous)) if previous != '' else 'none'} given at {previous_path} "
                 "for the same source",
             )
 
@@ -750,24 +951,217 @@ class _Reader:
                 f"{_quote(status)} is what a history entry says: give the dated, sourced entry that shows it",
             )
 
+        agreement = None  # version 1 cannot name one: the recorded link stays
+        if self.version != "bilateral-meetings/1":
+            values["paragraph"] = _text(data, "paragraph")
+            agreement = _slug(data, "agreement")
+            if agreement:
+                self.agreement_references.append((_join(path, "agreement"), agreement, self.document))
         if not topic or not summary or status not in Status.values:
             return None
-        return CommitmentIn(path, topic, summary, values, parties, citations, history)
+        return CommitmentIn(path, topic, summary, values, parties, citations, history, agreement)
 
     def read_history(self, path, data):
         date = self.date(data, "date", path)
         status = data.get("status")
-        source = data.get("source")
-        source_path = _join(path, "source")
-        if isinstance(source, dict):
-            url = self.source_details(source, source_path)
-        else:
-            url = self.url(source, source_path)
-            if url is not None:
-                self.history_urls.append((source_path, url, self.document))
+        url = self.source_reference(data.get("source"), _join(path, "source"))
         if date is None or status not in Status.values or url is None:
             return None
         return HistoryIn(path, date, status, _text(data, "note"), url)
+
+    def source_reference(self, source, path):
+        """A history entry's or an event's source: the URL of a source given elsewhere in the file or
+        already recorded (checked once every source is known), or the source itself."""
+        if isinstance(source, dict):
+            return self.source_details(source, path)
+        url = self.url(source, path)
+        if url is not None:
+            self.history_urls.append((path, url, self.document))
+        return url
+
+    # agreements ----------------------------------------------------------------------------
+
+    def read_agreement(self, path, data):
+        values = {
+            "date": self.date(data, "date", path),
+            "kind": _text(data, "kind"),
+            "title": self.required_text(data, "title", path),
+            "title_is_translation": data.get("title_is_translation") is True,
+            "original_title": _text(data, "original_title"),
+            "original_language": _text(data, "original_language"),
+            "summary": _text(data, "summary"),
+            "binding": data.get("binding"),
+            "place": _text(data, "place"),
+        }
+        listed = data.get("parties")
+        parties = self.countries(listed, _join(path, "parties"))
+        if isinstance(listed, list):
+            distinct = {value.upper() for value in listed if isinstance(value, str)}
+            if problem := Agreement.parties_problem(distinct):
+                self.problem(_join(path, "parties"), _sentence(problem))
+        for message in self.constraint_problems(
+            Agreement,
+            original_title="title" if values["original_title"] else "",
+            original_language="xx" if values["original_language"] else "",
+        ):
+            self.problem(_join(path, "original_language"), message)
+
+        relations = {}
+        for key in ("supersedes", "amends"):
+            relations[key], seen = [], {}
+            items = data.get(key)
+            for index, value in enumerate(items if isinstance(items, list) else []):
+                item_path = _join(_join(path, key), index)
+                if not isinstance(value, str) or not re.fullmatch(SLUG_PATTERN, value):
+                    continue
+                if value in seen:
+                    self.problem(item_path, f"{_quote(value)} is listed twice (also at {seen[value]})")
+                    continue
+                seen[value] = item_path
+                relations[key].append((item_path, value))
+        citations = self.citations(data.get("sources"), _join(path, "sources"))
+        events = self.read_events(path, data, values["date"])
+        signatories = self.read_signatories(path, data, values["date"])
+        texts = self.read_texts(path, data)
+
+        slug = _slug(data, "slug")
+        if slug:
+            self.agreement_slugs.add(slug)  # so that what names it is not a problem too
+        if not slug and values["date"] and len(set(parties)) >= 2 and values["kind"]:
+            slug = Agreement.build_slug(values["date"], parties, values["kind"])
+        if (
+            not slug
+            or values["date"] is None
+            or values["kind"] not in AgreementKind.values
+            or not values["title"]
+            or not isinstance(values["binding"], bool)
+            or Agreement.parties_problem(parties)
+            or len(parties) != len(listed)  # a list, since there are parties
+        ):
+            return
+        self.agreements.append(
+            AgreementIn(
+                path,
+                self.document,
+                slug,
+                bool(_slug(data, "slug")),
+                values,
+                parties,
+                _slug(data, "meeting"),
+                relations["supersedes"],
+                relations["amends"],
+                citations,
+                events,
+                signatories,
+                texts,
+            )
+        )
+
+    def read_events(self, path, data, agreed_on):
+        """The agreement's events, and its `status` checked against them."""
+        events, seen, readable = [], {}, True
+        items = data.get("events")
+        for index, entry in enumerate(items if isinstance(items, list) else []):
+            if not isinstance(entry, dict):
+                continue
+            entry_path = _join(_join(path, "events"), index)
+            date = self.date(entry, "date", entry_path)
+            kind = entry.get("kind")
+            party = None
+            if entry.get("party") is not None:
+                party = self.country(entry["party"], _join(entry_path, "party"))
+                if party is None:
+                    readable = False
+                    continue
+            url = self.source_reference(entry.get("source"), _join(entry_path, "source"))
+            if date is None or kind not in EventKind.values or url is None:
+                readable = False
+                continue
+            event = EventIn(entry_path, date, kind, party, _text(entry, "note"), url)
+            problems = _clean_problems(
+                AgreementEvent(date=date, kind=kind), agreement=Agreement(date=agreed_on)
+            )
+            for name, messages in problems.items():
+                for message in messages:
+                    self.problem(_join(entry_path, name), message)
+            if problems:
+                readable = False
+                continue
+            if event.key in seen:
+                self.problem(entry_path, f"the same date, kind and party as {seen[event.key]}")
+                continue
+            seen[event.key] = entry_path
+            events.append(event)
+
+        status = data.get("status")
+        if status not in AgreementStatus.values:
+            return events  # absent, or reported by the schema
+        changing = [
+            (event.date, index, event) for index, event in enumerate(events) if event.kind in EVENT_STATUS
+        ]
+        derived = Agreement.derived_status(
+            [(event.date, index, event.kind) for index, event in enumerate(events)]
+        )
+        if changing and status != derived:
+            latest = max(changing)[2]  # on one day, the last listed
+            self.problem(
+                _join(path, "status"),
+                f"{_quote(status)} disagrees with the latest event that changes it "
+                f"({latest.date.isoformat()}: {_quote(latest.kind)}, which gives {_quote(str(derived))})",
+            )
+        elif not changing and readable and status != derived:
+            self.problem(
+                _join(path, "status"),
+                f"{_quote(status)} is what an event says: give the dated, sourced event that shows it",
+            )
+        return events
+
+    def read_signatories(self, path, data, agreed_on):
+        """Each names a leader (by slug, or the leader itself, as a meeting gives one) or a person."""
+        signatories, seen = [], {}
+        items = data.get("signatories")
+        for index, entry in enumerate(items if isinstance(items, list) else []):
+            if not isinstance(entry, dict):
+                continue
+            entry_path = _join(_join(path, "signatories"), index)
+            country = self.country(entry.get("country"), _join(entry_path, "country"))
+            given, name = entry.get("leader"), _text(entry, "name")
+            if isinstance(given, dict):
+                leader = self.leader(given, _join(entry_path, "leader"), agreed_on) or ""
+            else:
+                leader = _slug(entry, "leader")
+            for message in self.constraint_problems(
+                Signatory, leader_id=-1 if given else None, name="name" if name else ""
+            ):
+                self.problem(entry_path, message)
+            if country is None or not (leader or name) or (given and name):
+                continue
+            signatory = SignatoryIn(entry_path, country, leader, name, _text(entry, "office"))
+            if signatory.key in seen:
+                self.problem(entry_path, f"the same signatory as {seen[signatory.key]}")
+                continue
+            seen[signatory.key] = entry_path
+            signatories.append(signatory)
+        return signatories
+
+    def read_texts(self, path, data):
+        texts, seen = [], {}
+        items = data.get("texts")
+        for index, entry in enumerate(items if isinstance(items, list) else []):
+            if not isinstance(entry, dict):
+                continue
+            entry_path = _join(_join(path, "texts"), index)
+            language = self.required_text(entry, "language", entry_path)
+            kind = entry.get("kind") or TextKind.PUBLISHED
+            url = self.url(entry.get("url"), _join(entry_path, "url"))
+            if not language or kind not in TextKind.values or url is None:
+                continue
+            if url in seen:
+                self.problem(_join(entry_path, "url"), f"{_quote(url)} is listed twice (also at {seen[url]})")
+                continue
+            seen[url] = _join(entry_path, "url")
+            texts.append(TextIn(entry_path, language, kind, url, _text(entry, "title")))
+        return texts
 
 
 # Steps 3 and 4: match, plan, write -----------------------------------------------------------
@@ -817,13 +1211,27 @@ class _Plan:
 
     MEETING_FIELDS = ["kind", "date", "end_date", "city", "venue", "host_id", "title", "summary"]
     # not the status: the history entries written after the commitment set it
-    COMMITMENT_FIELDS = ["detail", "target_date", "target_precision", "level_from", "level_to"]
+    COMMITMENT_FIELDS = ["detail", "target_date", "target_precision", "level_from", "level_to", "paragraph"]
     LEADER_FIELDS = ["title", "native_name", "took_office", "left_office"]
-    SOURCE_FIELDS = ["publisher", "title", "published"]
+    SOURCE_FIELDS = ["publisher", "title", "published", "kind", "issuer"]
+    # not the status: the events written after the agreement set it
+    AGREEMENT_FIELDS = [
+        "kind",
+        "title",
+        "title_is_translation",
+        "original_title",
+        "original_language",
+        "summary",
+        "binding",
+        "date",
+        "place",
+    ]
 
     def __init__(self, reader, dry_run):
         self.reader = reader
         self.report = Report(dry_run=dry_run)
+        if reader.agreements:
+            self.report.tallies.update({label: Tally() for label in AGREEMENT_LABELS})
         self.problems = []
         self.now = timezone.now()
         # model -> list of objects
@@ -907,12 +1315,16 @@ class _Plan:
         for url, details in sources.items():
             source = self.sources.get(url)
             values = {name: details[name][0] for name in self.SOURCE_FIELDS if name in details}
+            if "issuer" in values:
+                values["issuer_id"] = values.pop("issuer") or None
             if source is None:
                 source = Source(
                     url=url,
                     publisher=values.get("publisher", ""),
                     title=values.get("title", ""),
                     published=values.get("published"),
+                    kind=values.get("kind", SourceKind.REPORT),
+                    issuer_id=values.get("issuer_id"),
                 )
                 self.creates[Source].append(source)
                 self.sources[url] = source
@@ -927,7 +1339,7 @@ class _Plan:
                 source.updated_at = self.now
                 self.updates[Source].append(source)
             self.tally("sources", "updated" if changed else "unchanged")
-        self.update_fields[Source] = [*self.SOURCE_FIELDS, "updated_at"]
+        self.update_fields[Source] = ["publisher", "title", "published", "kind", "issuer_id", "updated_at"]
 
     # meetings ------------------------------------------------------------------------------
 
@@ -1004,6 +1416,112 @@ class _Plan:
                 claimed.setdefault(meeting.pk, record.path)
             matched.append((record, meeting))
         return matched
+
+    # agreements: matching and references -------------------------------------------------------
+
+    def match_agreements(self):
+        """Pair each agreement record with the recorded agreement of its slug (or None), and check
+        every slug the file names: agreements, meetings and leaders, in the file or recorded."""
+        records = self.reader.agreements
+        slug_paths = {}
+        for record in records:
+            if record.slug in slug_paths:
+                where = _join(record.path, "slug") if record.slug_given else record.path
+                message = f"{_quote(record.slug)} is also the slug of {slug_paths[record.slug]}"
+                if not record.slug_given:
+                    message = (
+                        f"the same date, parties and kind as {slug_paths[record.slug]} (slug "
+                        f"{_quote(record.slug)}); give each a slug to record them as separate agreements"
+                    )
+                self.problems.append(Problem(where, message, record.document))
+            slug_paths.setdefault(record.slug, record.path)
+
+        references = [
+            (path, slug, record.document)
+            for record in records
+            for path, slug in [*record.supersedes, *record.amends]
+        ]
+        references += self.reader.agreement_references
+        wanted = set(slug_paths) | {slug for _, slug, _ in references}
+        self.recorded_agreements = {
+            agreement.slug: agreement for agreement in _filter_in(Agreement.objects.all(), "slug", wanted)
+        }
+        for path, slug, document in references:
+            given = slug in slug_paths or slug in self.reader.agreement_slugs
+            if not given and slug not in self.recorded_agreements:
+                self.problems.append(
+                    Problem(
+                        path,
+                        f"{_quote(slug)} is not an agreement given in the file or already recorded",
+                        document,
+                    )
+                )
+        for record in records:
+            for path, slug in record.supersedes + record.amends:
+                if slug == record.slug:
+                    self.problems.append(
+                        Problem(path, "an agreement cannot supersede or amend itself", record.document)
+                    )
+
+        in_file = {meeting.slug for meeting in self.reader.meetings if meeting.slug}
+        wanted = {record.meeting for record in records if record.meeting and record.meeting not in in_file}
+        self.recorded_meetings = {
+            meeting.slug: meeting for meeting in _filter_in(Meeting.objects.all(), "slug", wanted)
+        }
+        for record in records:
+            if record.meeting and record.meeting not in in_file | set(self.recorded_meetings):
+                self.problems.append(
+                    Problem(
+                        _join(record.path, "meeting"),
+                        f"{_quote(record.meeting)} is not a meeting given in the file or already recorded",
+                        record.document,
+                    )
+                )
+
+        # Signatories: leaders by slug, those of the file's meetings (with the slugs they get) first.
+        self.leaders_by_slug = {leader.slug: leader for leader in self.leaders.values()}
+        wanted = {
+            signatory.leader
+            for record in records
+            for signatory in record.signatories
+            if isinstance(signatory.leader, str) and signatory.leader not in self.leaders_by_slug
+        }
+        self.leaders_by_slug.update(
+            {leader.slug: leader for leader in _filter_in(Leader.objects.all(), "slug", wanted)}
+        )
+        for record in records:
+            for signatory in record.signatories:
+                if not signatory.leader:
+                    continue
+                leader = self.signatory_leader(signatory)
+                if leader is None:
+                    self.problems.append(
+                        Problem(
+                            _join(signatory.path, "leader"),
+                            f"{_quote(signatory.leader)} is not a leader given in the file or "
+                            "already recorded",
+                            record.document,
+                        )
+                    )
+                    continue
+                problems = _clean_problems(Signatory(country_id=signatory.country), leader=leader)
+                for name, messages in problems.items():
+                    self.problems.extend(
+                        Problem(
+                            _join(signatory.path, name),
+                            f"{message.rstrip('.')} "
+                            f"({_quote(leader.name)} is a leader of {leader.country_id})",
+                            record.document,
+                        )
+                        for message in messages
+                    )
+        return [(record, self.recorded_agreements.get(record.slug)) for record in records]
+
+    def signatory_leader(self, signatory):
+        """The leader a signatory names: given in the file (by name and country), or by slug."""
+        if isinstance(signatory.leader, tuple):
+            return self.leaders[signatory.leader]
+        return self.leaders_by_slug.get(signatory.leader)
 
     def plan_meetings(self, matched):
         ids = [meeting.pk for _, meeting in matched if meeting is not None]
@@ -1137,6 +1655,208 @@ class _Plan:
                 changed = True
         return changed
 
+    # agreements ----------------------------------------------------------------------------
+
+    def plan_agreements(self, matched):
+        ids = [agreement.pk for _, agreement in matched if agreement is not None]
+        parties_through = Agreement.parties.through
+        party_rows = defaultdict(dict)
+        for row_id, agreement_id, code in _filter_in(
+            parties_through.objects.values_list("id", "agreement_id", "country_id"), "agreement_id", ids
+        ):
+            party_rows[agreement_id][code] = row_id
+        relation_rows = {}
+        for name in ("supersedes", "amends"):
+            through = getattr(Agreement, name).through
+            relation_rows[name] = defaultdict(dict)
+            for row_id, from_id, to_id in _filter_in(
+                through.objects.values_list("id", "from_agreement_id", "to_agreement_id"),
+                "from_agreement_id",
+                ids,
+            ):
+                relation_rows[name][from_id][to_id] = row_id
+        citations = defaultdict(dict)
+        for citation in _filter_in(AgreementCitation.objects.all(), "agreement_id", ids):
+            citations[citation.agreement_id][citation.source_id] = citation
+        events = defaultdict(dict)
+        for event in _filter_in(AgreementEvent.objects.all(), "agreement_id", ids):
+            events[event.agreement_id][(event.date, event.kind, event.party_id)] = event
+        signatories = defaultdict(dict)
+        for signatory in _filter_in(Signatory.objects.all(), "agreement_id", ids):
+            key = ("leader", signatory.leader_id) if signatory.leader_id else ("name", signatory.name)
+            signatories[signatory.agreement_id][(signatory.country_id, *key)] = signatory
+        texts = defaultdict(dict)
+        for text in _filter_in(AgreementText.objects.all(), "agreement_id", ids):
+            texts[text.agreement_id][text.url] = text
+
+        meetings = {meeting.slug: meeting for _, meeting in self.meetings}
+        meetings.update(self.recorded_meetings)
+        self.agreements = {
+            record.slug: agreement or Agreement(slug=record.slug) for record, agreement in matched
+        }
+        self.agreements_by_slug = {**self.recorded_agreements, **self.agreements}
+        self.agreement_meetings = []  # (agreement, meeting): meeting_id is set once the meeting is saved
+
+        def key(obj):
+            return obj.pk if obj.pk is not None else id(obj)
+
+        for record, existing in matched:
+            agreement = self.agreements[record.slug]
+            meeting = meetings[record.meeting] if record.meeting else None
+            if existing is None:
+                for name, value in record.values.items():
+                    setattr(agreement, name, value)
+                self.creates[Agreement].append(agreement)
+                changed = []
+            else:
+                changed = [
+                    name for name in self.AGREEMENT_FIELDS if getattr(agreement, name) != record.values[name]
+                ]
+                for name in self.AGREEMENT_FIELDS:
+                    setattr(agreement, name, record.values[name])
+                if agreement.meeting_id != (meeting.pk if meeting else None) or (
+                    meeting and meeting.pk is None
+                ):
+                    changed.append("meeting")
+            self.agreement_meetings.append((agreement, meeting))
+
+            if self.diff_rows(
+                parties_through,
+                party_rows[agreement.pk] if existing else {},
+                {code: code for code in record.parties},
+                lambda code, agreement=agreement: parties_through(agreement_id=agreement.pk, country_id=code),
+            ):
+                changed.append("parties")
+            for name in ("supersedes", "amends"):
+                through = getattr(Agreement, name).through
+                targets = [self.agreements_by_slug[slug] for _, slug in getattr(record, name)]
+                if self.diff_rows(
+                    through,
+                    relation_rows[name][agreement.pk] if existing else {},
+                    {key(target): target for target in targets},
+                    lambda target, agreement=agreement, through=through: through(
+                        from_agreement_id=agreement.pk, to_agreement_id=target.pk
+                    ),
+                ):
+                    changed.append(name)
+            if self.diff_citations(
+                AgreementCitation,
+                citations[agreement.pk] if existing else {},
+                record.citations,
+                lambda source, excerpt, agreement=agreement: AgreementCitation(
+                    agreement_id=agreement.pk, source_id=source.pk, excerpt=excerpt
+                ),
+            ):
+                changed.append("sources")
+            if self.diff_signatories(agreement, signatories[agreement.pk] if existing else {}, record):
+                changed.append("signatories")
+            if self.diff_texts(agreement, texts[agreement.pk] if existing else {}, record):
+                changed.append("texts")
+            if self.plan_events(agreement, events[agreement.pk] if existing else {}, record.events):
+                changed.append("events")
+
+            if existing is None:
+                self.tally("agreements", "created")
+                self.report.changes.append(
+                    Change("created", agreement.slug, agreement.title, record="agreement")
+                )
+                if not record.events:
+                    self.tally("agreement events", "created")  # signed or adopted, by complete()
+            elif changed:
+                agreement.updated_at = self.now
+                self.updates[Agreement].append(agreement)
+                self.tally("agreements", "updated")
+                self.report.changes.append(
+                    Change("updated", agreement.slug, agreement.title, changed, record="agreement")
+                )
+            else:
+                self.tally("agreements", "unchanged")
+        self.update_fields[Agreement] = [*self.AGREEMENT_FIELDS, "meeting", "updated_at"]
+
+    def diff_children(self, model, existing, desired, fields):
+        """Like `diff_rows`, for rows with fields of their own: `desired` maps each key to a
+        callable building the row; a row kept whose `fields` differ is updated."""
+        changed = False
+        for key, row in existing.items():
+            if key not in desired:
+                self.row_deletes[model].append(row.pk)
+                changed = True
+        for key, build in desired.items():
+            row = existing.get(key)
+            if row is None:
+                self.row_adds[model].append(build)
+                changed = True
+                continue
+            wanted = build()
+            if any(getattr(row, name) != getattr(wanted, name) for name in fields):
+                for name in fields:
+                    setattr(row, name, getattr(wanted, name))
+                self.updates[model].append(row)
+                self.update_fields[model] = fields
+                changed = True
+        return changed
+
+    def diff_signatories(self, agreement, existing, record):
+        desired = {}
+        for signatory in record.signatories:
+            leader = self.signatory_leader(signatory) if signatory.leader else None
+            key = (
+                (signatory.country, "leader", leader.pk if leader.pk is not None else id(leader))
+                if leader
+                else (signatory.country, "name", signatory.name)
+            )
+            desired[key] = lambda signatory=signatory, leader=leader: Signatory(
+                agreement_id=agreement.pk,
+                country_id=signatory.country,
+                leader_id=leader.pk if leader else None,
+                name=signatory.name,
+                office=signatory.office,
+            )
+        return self.diff_children(Signatory, existing, desired, ["office"])
+
+    def diff_texts(self, agreement, existing, record):
+        desired = {
+            text.url: lambda text=text: AgreementText(
+                agreement_id=agreement.pk,
+                language=text.language,
+                kind=text.kind,
+                url=text.url,
+                title=text.title,
+            )
+            for text in record.texts
+        }
+        return self.diff_children(AgreementText, existing, desired, ["language", "kind", "title"])
+
+    def plan_events(self, agreement, existing, records):
+        """Events are matched by date, kind and party, added or updated, never deleted (as status changes)."""
+        changed = False
+        for record in records:
+            source = self.sources[record.url]
+            event = existing.get(record.key)
+            if event is None:
+                self.row_adds[AgreementEvent].append(
+                    lambda record=record, source=source, agreement=agreement: AgreementEvent(
+                        agreement_id=agreement.pk,
+                        date=record.date,
+                        kind=record.kind,
+                        party_id=record.party,
+                        note=record.note,
+                        source_id=source.pk,
+                    )
+                )
+                self.tally("agreement events", "created")
+                changed = True
+            elif event.note != record.note or event.source_id != source.pk:
+                event.note = record.note
+                event.source = source
+                self.updates[AgreementEvent].append(event)
+                self.update_fields[AgreementEvent] = ["note", "source"]
+                self.tally("agreement events", "updated")
+                changed = True
+            else:
+                self.tally("agreement events", "unchanged")
+        return changed
+
     # commitments ---------------------------------------------------------------------------
 
     def plan_commitments(self):
@@ -1160,8 +1880,10 @@ class _Plan:
         for change in _filter_in(StatusChange.objects.all(), "commitment_id", ids):
             history[change.commitment_id][(change.date, change.status)] = change
 
+        self.commitment_agreements = []  # (commitment, agreement): agreement_id is set once it is saved
         for record, meeting, existing in pairs:
             commitment = existing or Commitment(topic_id=record.topic, summary=record.summary)
+            agreement = self.agreements_by_slug[record.agreement] if record.agreement else None
             if existing is None:
                 commitment.meeting = meeting
                 for name, value in record.values.items():
@@ -1171,9 +1893,16 @@ class _Plan:
             else:
                 changed = False
                 for name in self.COMMITMENT_FIELDS:
-                    if getattr(commitment, name) != record.values[name]:
+                    if name in record.values and getattr(commitment, name) != record.values[name]:
                         setattr(commitment, name, record.values[name])
                         changed = True
+                if record.agreement is not None and (
+                    commitment.agreement_id != (agreement.pk if agreement else None)
+                    or (agreement is not None and agreement.pk is None)
+                ):
+                    changed = True
+            if record.agreement is not None:  # version 1 cannot name an agreement: the link stays
+                self.commitment_agreements.append((commitment, agreement))
             if self.diff_rows(
                 parties_through,
                 party_rows[commitment.pk] if existing else {},
@@ -1203,7 +1932,7 @@ class _Plan:
             self.plan_history(commitment, history[commitment.pk] if existing else {}, record.history)
             if existing is None and not record.history:
                 self.tally("status changes", "created")  # announced, by complete_from_meetings()
-        self.update_fields[Commitment] = [*self.COMMITMENT_FIELDS, "updated_at"]
+        self.update_fields[Commitment] = [*self.COMMITMENT_FIELDS, "agreement", "updated_at"]
 
     def plan_history(self, commitment, existing, records):
         for record in records:
@@ -1242,8 +1971,11 @@ class _Plan:
         for model in meeting_rows:
             self.add_rows(model)
         self.save(MeetingCitation)
+        self.write_agreements()
         for commitment in self.creates[Commitment]:
             commitment.meeting_id = commitment.meeting.pk
+        for commitment, agreement in self.commitment_agreements:
+            commitment.agreement_id = agreement.pk if agreement else None
         self.save(Commitment)
         commitment_rows = (Commitment.parties.through, CommitmentCitation)
         for model in commitment_rows:
@@ -1255,6 +1987,29 @@ class _Plan:
         created = [commitment.pk for commitment in self.creates[Commitment]]
         announced = Commitment.objects.filter(pk__in=created).complete_from_meetings()
         self.report.written[StatusChange][0].extend(announced)
+
+    def write_agreements(self):
+        """Agreements, after the meetings they name; their rows; a first event where a new one has none."""
+        for agreement, meeting in self.agreement_meetings:
+            agreement.meeting_id = meeting.pk if meeting else None
+        self.save(Agreement)
+        rows = (
+            Agreement.parties.through,
+            Agreement.supersedes.through,
+            Agreement.amends.through,
+            AgreementCitation,
+            Signatory,
+            AgreementText,
+        )
+        for model in rows:
+            self.delete_rows(model)
+        for model in (*rows, AgreementEvent):
+            self.add_rows(model)
+        for model in (AgreementCitation, Signatory, AgreementText, AgreementEvent):
+            self.save(model)
+        created = [agreement.pk for agreement in self.creates[Agreement]]
+        completed = Agreement.objects.filter(pk__in=created).complete()
+        self.report.written[AgreementEvent][0].extend(completed)
 
     def save(self, model):
         if self.creates[model]:
@@ -1290,6 +2045,7 @@ def import_documents(documents, *, dry_run=False, progress=None, may_delete=None
             plan.plan_leaders()
             plan.plan_sources()
             matched = plan.match_meetings()
+            matched_agreements = plan.match_agreements()
             problems = reader.problems + plan.problems
             if problems:
                 order = {document.name: index for index, document in enumerate(documents)}
@@ -1304,6 +2060,7 @@ def import_documents(documents, *, dry_run=False, progress=None, may_delete=None
                     stopped=reader.stopped,
                 )
             plan.plan_meetings(matched)
+            plan.plan_agreements(matched_agreements)
             plan.plan_commitments()
             refused = [
                 Problem(

@@ -11,14 +11,26 @@ from jsonschema import Draft202012Validator
 
 from agreements.exporter import dumps, export_document, meetings_to_export
 from agreements.importer import import_files, schema
-from agreements.models import Commitment, DiplomaticTie, Leader, Meeting, Source, StatusChange
+from agreements.models import (
+    Agreement,
+    AgreementEvent,
+    Commitment,
+    DiplomaticTie,
+    Leader,
+    Meeting,
+    Source,
+    StatusChange,
+)
 from tests.factories import (
     country,
+    make_agreement,
     make_commitment,
     make_leader,
     make_meeting,
+    make_signatory,
     make_source,
     make_status_change,
+    make_text,
 )
 
 pytestmark = pytest.mark.django_db
@@ -36,6 +48,7 @@ def empty_the_record():
     """Delete every record an export holds (reference data stays), children first."""
     StatusChange.objects.all().delete()
     Commitment.objects.all().delete()
+    Agreement.objects.all().delete()
     Meeting.objects.all().delete()
     DiplomaticTie.objects.all().delete()
     Leader.objects.all().delete()
@@ -112,12 +125,65 @@ def make_record():
     return {"tokyo": tokyo, "call": call, "upgrade": upgrade, "gcap": gcap}
 
 
+def make_agreements(record):
+    """Two agreements covering every field the format carries about them; a commitment names one."""
+    kantei = make_source(
+        url="https://www.kantei.go.jp/readout", publisher="Kantei", kind="official", issuer=country("JP")
+    )
+    joint = make_source(url="https://www.mofa.go.jp/joint-text", title="Joint text", kind="joint")
+    plan = make_agreement(
+        slug="2024-06-14-it-jp-action-plan",
+        kind="action-plan",
+        title="Action Plan",
+        date=datetime.date(2024, 6, 14),
+        place="Apulia",
+        sources=[joint],
+    )
+    statement = make_agreement(
+        slug="2026-01-16-it-jp-joint-statement",
+        title="Joint Statement",
+        title_is_translation=True,
+        original_title="日・イタリア共同声明",
+        original_language="ja",
+        summary="It redefines relations.",
+        meeting=record["tokyo"],
+        sources=[kantei, joint],
+    )
+    statement.supersedes.set([plan])
+    statement.amends.set([plan])
+    AgreementEvent.objects.create(
+        agreement=statement,
+        date=datetime.date(2026, 2, 1),
+        kind="ratification",
+        party=country("IT"),
+        note="Approved.",
+        source=make_source(url="https://event-only.example.org/", title="Only cited by an event"),
+    )
+    AgreementEvent.objects.create(
+        agreement=statement, date=datetime.date(2026, 3, 1), kind="entry-into-force", source=kantei
+    )
+    takaichi = Leader.objects.get(slug="takaichi")
+    make_signatory(statement, country=country("JP"), leader=takaichi, name="")
+    make_signatory(
+        statement, country=country("IT"), name="A. Minister", office="Minister for Foreign Affairs"
+    )
+    make_text(
+        statement, language="ja", kind="authentic", url="https://texts.example.org/ja", title="共同声明"
+    )
+    make_text(statement, language="en", url="https://texts.example.org/en")
+    upgrade = record["upgrade"]
+    upgrade.agreement = statement
+    upgrade.paragraph = "2"
+    upgrade.save()
+    return {"plan": plan, "statement": statement}
+
+
 def test_export_writes_the_import_format_in_a_fixed_order():
     make_record()
 
     document = json.loads(export())
 
-    assert document["format"] == "bilateral-meetings/1"
+    assert document["format"] == "bilateral-meetings/2"
     assert [meeting["slug"] for meeting in document["meetings"]] == [
         "2025-11-02-it-jp-phone-call",
         "2026-01-16-it-jp-tokyo",
@@ -153,9 +219,10 @@ def test_export_writes_the_import_format_in_a_fixed_order():
             "publisher": "MOFA",
             "title": "Joint statement",
             "published": "2026-01-16",
+            "kind": "report",
             "excerpt": "The two leaders met.",
         },
-        {"url": "https://news.example.org/bare"},
+        {"url": "https://news.example.org/bare", "kind": "report"},
     ]
     assert [c["topic"] for c in tokyo["commitments"]] == ["space", "partnership-upgrade", "defence-security"]
     space, upgrade, gcap = tokyo["commitments"]
@@ -180,13 +247,141 @@ def test_export_writes_the_import_format_in_a_fixed_order():
                 "publisher": "Example News",
                 "title": "Only cited by history",
                 "published": "2026-01-16",
+                "kind": "report",
             },
         },
+    ]
+    assert document["agreements"] == []
+
+
+def test_export_writes_agreements_and_what_version_2_adds():
+    record = make_record()
+    make_agreements(record)
+
+    document = json.loads(export())
+
+    tokyo = document["meetings"][1]
+    upgrade = tokyo["commitments"][1]
+    assert (upgrade["agreement"], upgrade["paragraph"]) == ("2026-01-16-it-jp-joint-statement", "2")
+    assert "agreement" not in tokyo["commitments"][0]
+    plan, statement = document["agreements"]
+    assert plan == {
+        "slug": "2024-06-14-it-jp-action-plan",
+        "date": "2024-06-14",
+        "kind": "action-plan",
+        "title": "Action Plan",
+        "title_is_translation": False,
+        "binding": False,
+        "place": "Apulia",
+        "parties": ["IT", "JP"],
+        "status": "signed",
+        "sources": [
+            {
+                "url": "https://www.mofa.go.jp/joint-text",
+                "publisher": "Example News",
+                "title": "Joint text",
+                "published": "2026-01-16",
+                "kind": "joint",
+            }
+        ],
+        "events": [{"date": "2024-06-14", "kind": "adoption", "source": "https://www.mofa.go.jp/joint-text"}],
+    }
+    assert list(statement) == [
+        "slug",
+        "date",
+        "kind",
+        "title",
+        "title_is_translation",
+        "original_title",
+        "original_language",
+        "binding",
+        "place",
+        "parties",
+        "meeting",
+        "summary",
+        "status",
+        "supersedes",
+        "amends",
+        "sources",
+        "events",
+        "signatories",
+        "texts",
+    ]
+    assert (statement["meeting"], statement["status"]) == ("2026-01-16-it-jp-tokyo", "in-force")
+    assert (statement["supersedes"], statement["amends"]) == (["2024-06-14-it-jp-action-plan"],) * 2
+    assert statement["sources"][0] == {
+        "url": "https://www.kantei.go.jp/readout",
+        "publisher": "Kantei",
+        "title": statement["sources"][0]["title"],
+        "published": "2026-01-16",
+        "kind": "official",
+        "issuer": "JP",
+    }
+    assert statement["events"] == [
+        {"date": "2026-01-16", "kind": "adoption", "source": "https://www.kantei.go.jp/readout"},
+        {
+            "date": "2026-02-01",
+            "kind": "ratification",
+            "party": "IT",
+            "note": "Approved.",
+            "source": {
+                "url": "https://event-only.example.org/",
+                "publisher": "Example News",
+                "title": "Only cited by an event",
+                "published": "2026-01-16",
+                "kind": "report",
+            },
+        },
+        {"date": "2026-03-01", "kind": "entry-into-force", "source": "https://www.kantei.go.jp/readout"},
+    ]
+    assert statement["signatories"] == [
+        {"country": "JP", "leader": tokyo["leaders"][0]},
+        {"country": "IT", "name": "A. Minister", "office": "Minister for Foreign Affairs"},
+    ]
+    assert statement["texts"] == [
+        {"language": "en", "kind": "published", "url": "https://texts.example.org/en"},
+        {"language": "ja", "kind": "authentic", "url": "https://texts.example.org/ja", "title": "共同声明"},
+    ]
+
+
+def test_export_import_export_with_agreements_gives_the_same_document():
+    make_agreements(make_record())
+    first = export()
+    empty_the_record()
+
+    report = import_files([("export.json", first)])
+
+    assert report.tallies["agreements"].created == 2
+    assert export() == first
+    assert not import_files([("export.json", first)]).changed
+
+
+def test_agreements_are_exported_by_parties_and_date_and_when_a_commitment_names_them():
+    record = make_record()
+    agreements = make_agreements(record)
+    make_agreement(slug="fr-jp", parties=("FR", "JP"), date=datetime.date(2025, 1, 1))
+
+    def slugs(*args):
+        return [agreement["slug"] for agreement in json.loads(export(*args))["agreements"]]
+
+    assert slugs() == ["2024-06-14-it-jp-action-plan", "fr-jp", "2026-01-16-it-jp-joint-statement"]
+    assert slugs("--country", "FR") == ["fr-jp"]
+    assert slugs("--country", "IT", "--country", "JP") == [
+        "2024-06-14-it-jp-action-plan",
+        "2026-01-16-it-jp-joint-statement",
+    ]
+    assert slugs("--since", "2025-01-01") == ["fr-jp", "2026-01-16-it-jp-joint-statement"]
+    # The upgrade names the joint statement: a commitment's agreement is exported with it.
+    record["upgrade"].agreement = agreements["plan"]
+    record["upgrade"].save()
+    assert slugs("--since", "2026-01-01") == [
+        "2024-06-14-it-jp-action-plan",
+        "2026-01-16-it-jp-joint-statement",
     ]
 
 
 def test_the_export_follows_the_schema():
-    make_record()
+    make_agreements(make_record())
 
     errors = list(Draft202012Validator(schema()).iter_errors(json.loads(export())))
 
@@ -252,7 +447,7 @@ def test_export_writes_to_a_file(tmp_path):
 
 
 def test_an_empty_record_exports_an_empty_document():
-    assert export() == '{\n  "format": "bilateral-meetings/1",\n  "meetings": []\n}\n'
+    assert export() == '{\n  "format": "bilateral-meetings/2",\n  "meetings": [],\n  "agreements": []\n}\n'
 
 
 @pytest.mark.parametrize(
@@ -269,12 +464,13 @@ def test_export_refuses_unknown_filters(args, message):
 
 
 def test_the_export_takes_a_few_queries_whatever_its_size(django_assert_num_queries):
-    make_record()
-    with django_assert_num_queries(8):
+    make_agreements(make_record())
+    with django_assert_num_queries(16):
         export_document(meetings_to_export())
     for n in range(5):
         make_commitment(meeting=make_meeting(date=datetime.date(2024, 1, n + 1)), summary=f"More {n}")
-    with django_assert_num_queries(8):
+        make_signatory(make_agreement(date=datetime.date(2024, 1, n + 1)))
+    with django_assert_num_queries(16):
         export_document(meetings_to_export())
 
 

@@ -718,9 +718,11 @@ def test_a_meeting_that_matches_two_recorded_meetings_is_a_problem():
 
 
 def test_the_format_is_checked():
-    assert problems({"format": "bilateral-meetings/2", "meetings": []}) == [
-        'format: unsupported format "bilateral-meetings/2"; this version reads "bilateral-meetings/1"'
+    assert problems({"format": "bilateral-meetings/3", "meetings": []}) == [
+        'format: unsupported format "bilateral-meetings/3"; this version reads "bilateral-meetings/2" '
+        'and "bilateral-meetings/1"'
     ]
+    assert not run({"format": "bilateral-meetings/2", "meetings": []}).changed
     assert problems({"meetings": []}) == ["format: required field missing"]
     assert problems([]) == ["expected an object, got an array"]
 
@@ -996,10 +998,25 @@ def test_the_schemas_vocabularies_are_the_models_choices():
     from agreements.importer import schema
     from agreements.models import MeetingKind, Status
 
-    definitions = schema()["$defs"]
-    assert definitions["status"]["enum"] == Status.values
-    assert definitions["meeting"]["properties"]["kind"]["enum"] == MeetingKind.values
-    assert definitions["commitment"]["properties"]["status"]["enum"] == [*Status.values, None]
+    for version in ("bilateral-meetings/1", "bilateral-meetings/2"):
+        definitions = schema(version)["$defs"]
+        assert definitions["status"]["enum"] == Status.values
+        assert definitions["meeting"]["properties"]["kind"]["enum"] == MeetingKind.values
+        assert definitions["commitment"]["properties"]["status"]["enum"] == [*Status.values, None]
+
+
+def test_the_version_2_schemas_vocabularies_are_the_models_choices():
+    from agreements.importer import schema
+    from agreements.models import AgreementKind, AgreementStatus, EventKind, SourceKind, TextKind
+
+    definitions = schema("bilateral-meetings/2")["$defs"]
+    assert definitions["sourceDetails"]["properties"]["kind"]["enum"] == [*SourceKind.values, None]
+    assert definitions["agreement"]["properties"]["kind"]["enum"] == AgreementKind.values
+    assert definitions["agreement"]["properties"]["status"]["enum"] == [*AgreementStatus.values, None]
+    assert definitions["agreementStatus"]["enum"] == AgreementStatus.values
+    assert definitions["agreementEvent"]["properties"]["kind"]["enum"] == EventKind.values
+    assert definitions["agreementText"]["properties"]["kind"]["enum"] == [*TextKind.values, None]
+    assert schema()["$defs"] == definitions, "the newest version by default"
 
 
 def test_each_problem_shown_names_its_meeting_by_date_and_title():

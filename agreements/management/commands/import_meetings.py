@@ -1,4 +1,5 @@
-"""`manage.py import_meetings FILE [FILE ...] [--dry-run]`: bulk additions from JSON files.
+"""`manage.py import_meetings FILE [FILE ...] [--dry-run]`: bulk additions from JSON files
+(bilateral-meetings/2, or /1).
 
 All or nothing: every problem in the files is reported (each naming the record and field) and
 nothing is written, or everything is written in one transaction. See docs/import-format.md.
@@ -32,7 +33,10 @@ def progress_bar(stream):
 
 
 class Command(BaseCommand):
-    help = "Import meetings, their leaders, commitments and sources from bilateral-meetings/1 JSON files."
+    help = (
+        "Import meetings, their leaders, commitments and sources, and agreements, from bilateral-meetings/2 "
+        "(or /1) JSON files."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument(
