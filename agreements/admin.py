@@ -17,6 +17,7 @@ from .models import (
     AgreementText,
     Commitment,
     CommitmentCitation,
+    CommitmentLink,
     Country,
     DiplomaticTie,
     Grouping,
@@ -216,7 +217,7 @@ class MeetingForm(forms.ModelForm):
         ].help_text = "Leave empty for the date, the countries and the place: 2026-01-16-it-jp-tokyo."
 
     def clean_new_sources(self):
-        sources, problems = [], []
+        sources, problems, seen = [], [], {}
         for number, line in enumerate(self.cleaned_data["new_sources"].splitlines(), start=1):
             if not line.strip():
                 continue
@@ -231,6 +232,9 @@ class MeetingForm(forms.ModelForm):
                     raise ValidationError(
                         "give at most an address, a publisher, a title and a day, separated by |"
                     )
+                if url in seen:
+                    raise ValidationError(f"the address is on line {seen[url]} already")
+                seen[url] = number
                 source = Source.objects.filter(url=url).first()
                 if source is None:
                     source = Source(url=url, publisher=publisher, title=title)
@@ -392,13 +396,20 @@ class MeetingAdmin(RecordAdmin):
         js = ["admin/js/jquery.init.js", "js/meeting-leaders.js", "js/first-error.js"]
 
     def save_related(self, request, form, formsets, change):
-        # The new sources first: the new commitments cite the meeting's sources when they are saved.
+        # The citations first, then the new sources (a row deleted and typed again stays cited),
+        # then the commitments, which cite the meeting's sources when they are saved.
+        form.save_m2m()
+        citations = [formset for formset in formsets if formset.model is MeetingCitation]
+        for formset in citations:
+            self.save_formset(request, form, formset, change=change)
         for source in form.cleaned_data.get("new_sources", []):
             if source.pk is None:
                 source.save()
                 self.log_addition(request, source, [{"added": {}}])
             MeetingCitation.objects.get_or_create(meeting=form.instance, source=source)
-        super().save_related(request, form, formsets, change)
+        for formset in formsets:
+            if formset not in citations:
+                self.save_formset(request, form, formset, change=change)
         new_leaders = form.cleaned_data.get("new_leaders", [])
         slugs = allocate_slugs(Leader, [slugify(leader.name) for leader in new_leaders])
         for leader, slug in zip(new_leaders, slugs, strict=True):
@@ -457,6 +468,19 @@ class StatusChangeInline(admin.TabularInline):
     )
 
 
+class CommitmentLinkInline(admin.TabularInline):
+    model = CommitmentLink
+    fk_name = "commitment"
+    fields = ["kind", "earlier", "note"]
+    autocomplete_fields = ["earlier"]
+    extra = 0
+    verbose_name = "link to an earlier commitment"
+    verbose_name_plural = (
+        "thread (this commitment reaffirms, extends, supersedes or fulfils one agreed before it; "
+        "shown on both commitments' pages)"
+    )
+
+
 class CommitmentForm(TargetForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -472,10 +496,10 @@ class CommitmentAdmin(RecordAdmin):
     list_filter = ["topic", "status", ("parties", admin.RelatedOnlyFieldListFilter), "meeting_date"]
     list_select_related = ["meeting", "topic"]
     search_fields = ["summary", "detail", "meeting__title", "level_from", "level_to"]
-    autocomplete_fields = ["meeting", "parties", "agreement"]
+    autocomplete_fields = ["meeting", "parties", "agreement", "fulfilled_by"]
     date_hierarchy = "meeting_date"
-    readonly_fields = ["status", "created_at", "updated_at"]
-    inlines = [CommitmentCitationInline, StatusChangeInline]
+    readonly_fields = ["status", "superseded", "created_at", "updated_at"]
+    inlines = [CommitmentCitationInline, StatusChangeInline, CommitmentLinkInline]
 
     class Media:
         js = ["js/first-error.js"]
@@ -610,6 +634,14 @@ class AgreementCitationAdmin(ReadOnlyAdmin):
     list_display = ["agreement", "source", "excerpt"]
     list_select_related = ["agreement", "source"]
     search_fields = ["excerpt", "agreement__title", "source__url", "source__title"]
+
+
+@admin.register(CommitmentLink)
+class CommitmentLinkAdmin(ReadOnlyAdmin):
+    list_display = ["commitment", "kind", "earlier"]
+    list_filter = ["kind"]
+    list_select_related = ["commitment", "earlier"]
+    search_fields = ["note", "commitment__summary", "earlier__summary"]
 
 
 @admin.register(StatusChange)

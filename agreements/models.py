@@ -534,6 +534,20 @@ class Commitment(Timestamped):
         db_default="",
         help_text="Where in that text: a paragraph or section number.",
     )
+    fulfilled_by = models.ForeignKey(
+        "Agreement",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="fulfils",
+        help_text="The agreement that fulfils it, if one does (a negotiation opened, then its text signed).",
+    )
+    superseded = models.BooleanField(
+        default=False,
+        db_default=False,
+        editable=False,
+        help_text="Whether a later commitment supersedes it, kept by the database (migration 0022).",
+    )
     meeting_date = models.DateField(
         "date agreed",
         null=True,
@@ -581,16 +595,16 @@ class Commitment(Timestamped):
         return self.summary
 
     def save(self, *args, **kwargs):
-        # The database writes the meeting's date (migration 0008) and the status (0016), whoever
-        # writes: a new commitment starts announced, an update never sends its status, and the
-        # instance reads back the date the database wrote.
+        # The database writes the meeting's date (migration 0008), the status (0016) and whether
+        # it is superseded (0022), whoever writes: a new commitment starts announced, an update
+        # never sends those, and the instance reads back the date the database wrote.
         if self._state.adding:
-            self.status = Status.ANNOUNCED
+            self.status, self.superseded = Status.ANNOUNCED, False
         elif kwargs.get("update_fields") is None:
             kwargs["update_fields"] = [
                 field.name
                 for field in self._meta.concrete_fields
-                if not field.primary_key and field.name != "status"
+                if not field.primary_key and field.name not in ("status", "superseded")
             ]
         super().save(*args, **kwargs)
         self.refresh_from_db(fields=["meeting_date"])
@@ -719,6 +733,83 @@ class StatusChange(models.Model):
             return f"An entry cannot be dated before {start} ({agreed_on.isoformat()})."
         if date > today:
             return f"An entry cannot be dated in the future (today is {today.isoformat()})."
+        return ""
+
+
+class LinkKind(models.TextChoices):
+    REAFFIRMS = "reaffirms", "Reaffirms"
+    EXTENDS = "extends", "Extends"
+    SUPERSEDES = "supersedes", "Supersedes"
+    FULFILS = "fulfils", "Fulfils"
+
+
+class CommitmentLinkQuerySet(models.QuerySet):
+    def thread_of(self, commitment, limit=200):
+        """The keys of the commitments linked to `commitment`, directly or through others, both
+        ways, itself included: one recursive query, at most `limit` of them."""
+        from django.db import connections
+
+        table, commitments = self.model._meta.db_table, Commitment._meta.db_table
+        sql = (
+            f"WITH RECURSIVE thread(id) AS (SELECT id FROM {commitments} WHERE id = %s UNION "
+            f"SELECT CASE WHEN l.commitment_id = t.id THEN l.earlier_id ELSE l.commitment_id END "
+            f"FROM {table} l JOIN thread t ON l.commitment_id = t.id OR l.earlier_id = t.id) "
+            f"SELECT id FROM thread LIMIT %s"
+        )
+        with connections[self.db].cursor() as cursor:
+            cursor.execute(sql, [commitment.pk, limit])
+            return [row[0] for row in cursor.fetchall()]
+
+
+class CommitmentLink(models.Model):
+    """A commitment's tie to one agreed before it: it reaffirms, extends, supersedes or fulfils it.
+    Links run from later to earlier, so a thread never loops back (the database checks the dates,
+    migration 0022)."""
+
+    commitment = models.ForeignKey(Commitment, on_delete=models.CASCADE, related_name="links")
+    earlier = models.ForeignKey(
+        Commitment,
+        on_delete=models.CASCADE,
+        related_name="later_links",
+        help_text="A commitment agreed before this one.",
+    )
+    kind = models.CharField(max_length=12, choices=LinkKind)
+    note = models.CharField(max_length=300, blank=True)
+
+    objects = CommitmentLinkQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(kind__in=LinkKind.values), name="commitment_link_kind_known"),
+            models.CheckConstraint(
+                condition=~Q(commitment=F("earlier")),
+                name="commitment_link_not_to_itself",
+                violation_error_message="A commitment cannot be linked to itself.",
+            ),
+            models.UniqueConstraint(fields=["commitment", "earlier"], name="commitment_link_once"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.earlier}"
+
+    def clean(self):
+        problem = self.order_problem(
+            self.commitment.meeting_date if self.commitment_id else None,
+            self.earlier.meeting_date if self.earlier_id else None,
+        )
+        if problem:
+            raise ValidationError({"earlier": problem})
+
+    @staticmethod
+    def order_problem(agreed_on, earlier_agreed_on):
+        """Why a commitment agreed on `agreed_on` cannot link to one agreed on `earlier_agreed_on`,
+        or "": the earlier one was agreed on an earlier day, so no thread loops back on itself."""
+        if agreed_on and earlier_agreed_on and earlier_agreed_on >= agreed_on:
+            return (
+                f"Link to a commitment agreed before this one ({agreed_on.isoformat()}); "
+                f"that one was agreed on {earlier_agreed_on.isoformat()}."
+            )
         return ""
 
 

@@ -28,6 +28,7 @@ from .models import (
     AgreementEvent,
     Commitment,
     CommitmentCitation,
+    CommitmentLink,
     CommitmentPair,
     CommitmentTally,
     Country,
@@ -348,9 +349,13 @@ def accounts_side_by_side(meeting):
 
 
 class CommitmentDetailView(CachedPageMixin, DetailView):
-    queryset = Commitment.objects.with_related().prefetch_related(
-        Prefetch("history", queryset=StatusChange.objects.select_related("source")),
-        Prefetch("citations", queryset=CommitmentCitation.objects.select_related("source")),
+    queryset = (
+        Commitment.objects.with_related()
+        .select_related("agreement", "fulfilled_by")
+        .prefetch_related(
+            Prefetch("history", queryset=StatusChange.objects.select_related("source")),
+            Prefetch("citations", queryset=CommitmentCitation.objects.select_related("source")),
+        )
     )
     template_name = "agreements/commitment_detail.html"
 
@@ -360,8 +365,27 @@ class CommitmentDetailView(CachedPageMixin, DetailView):
         return super().get_context_data(
             status_definition=STATUS_DEFINITIONS.get(commitment.status, ""),
             pair=Pair(*parties) if len(parties) == 2 else None,
+            thread=commitment_thread(commitment),
             **kwargs,
         )
+
+
+def commitment_thread(commitment):
+    """The commitments linked to `commitment`, directly or through others, in the order they were
+    agreed, each with the links it makes to earlier ones; empty when it stands alone."""
+    keys = CommitmentLink.objects.thread_of(commitment)
+    if len(keys) < 2:
+        return []
+    rows = list(
+        Commitment.objects.filter(pk__in=keys).select_related("meeting").order_by("meeting_date", "id")
+    )
+    by_key = {row.pk: row for row in rows}
+    links = {}
+    for link in CommitmentLink.objects.filter(commitment__in=keys, earlier__in=keys):
+        links.setdefault(link.commitment_id, []).append(
+            {"kind": link.get_kind_display().lower(), "earlier": by_key[link.earlier_id], "note": link.note}
+        )
+    return [{"commitment": row, "links": links.get(row.pk, [])} for row in rows]
 
 
 class AgreementDetailView(CachedPageMixin, DetailView):

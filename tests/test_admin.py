@@ -14,6 +14,7 @@ from agreements.models import (
     AgreementText,
     Commitment,
     CommitmentCitation,
+    CommitmentLink,
     Derived,
     Meeting,
     MeetingCitation,
@@ -70,6 +71,7 @@ INLINE_ONLY = {
     AgreementCitation,
     Signatory,
     AgreementText,
+    CommitmentLink,
 }
 
 
@@ -88,6 +90,8 @@ def test_inline_rows_are_shown_but_not_changed_alone(staff_client, model):
     agreement = make_agreement()
     make_signatory(agreement)
     make_text(agreement)
+    later = make_commitment(meeting=make_meeting(date=datetime.date(2026, 2, 1)))
+    CommitmentLink.objects.create(commitment=later, earlier=commitment, kind="reaffirms")
     row = model.objects.first()
     url = admin_url(model, "change", row.pk)
     assert staff_client.get(url).status_code == 200
@@ -336,6 +340,8 @@ def commitment_form_data(commitment, **overrides):
         "citations-0-excerpt": "",
         "history-TOTAL_FORMS": "1",
         "history-INITIAL_FORMS": "0",
+        "links-TOTAL_FORMS": "0",
+        "links-INITIAL_FORMS": "0",
         "history-0-date": "2026-09-01",
         "history-0-status": "fulfilled",
         "history-0-note": "The body met for the first time.",

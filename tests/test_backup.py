@@ -12,6 +12,7 @@ from agreements.models import (
     AgreementText,
     Commitment,
     CommitmentCitation,
+    CommitmentLink,
     DiplomaticTie,
     Leader,
     Meeting,
@@ -26,6 +27,7 @@ from .factories import make_status_change
 pytestmark = pytest.mark.django_db
 
 RECORD = [
+    CommitmentLink,
     StatusChange,
     CommitmentCitation,
     Commitment,

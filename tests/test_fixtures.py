@@ -15,6 +15,7 @@ from agreements.models import (
     AgreementText,
     Commitment,
     CommitmentCitation,
+    CommitmentLink,
     DiplomaticTie,
     Leader,
     Meeting,
@@ -40,6 +41,7 @@ RECORD_MODELS = [
     AgreementEvent,
     Signatory,
     AgreementText,
+    CommitmentLink,
 ]
 RECORD_LABELS = [f"agreements.{model._meta.model_name}" for model in RECORD_MODELS]
 
@@ -131,6 +133,7 @@ def test_seed_loads_the_record(seed):
         "AgreementEvent": 11,
         "Signatory": 13,
         "AgreementText": 3,
+        "CommitmentLink": 1,
     }
 
 
@@ -407,3 +410,13 @@ def test_official_and_joint_accounts_are_marked(seed):
     statement = Source.objects.get(url=JOINT_STATEMENT_URL)
     assert (statement.kind, statement.issuer_id) == (SourceKind.JOINT, None)
     assert Source.objects.filter(kind=SourceKind.REPORT, issuer__isnull=False).count() == 0
+
+
+def test_the_2026_upgrade_supersedes_the_2023_partnership_and_the_acsa_fulfils_its_negotiation(seed):
+    upgrade_2023 = Commitment.objects.get(meeting__slug="2023-01-10-it-jp-rome", topic="partnership-upgrade")
+    upgrade_2026 = tokyo_commitments().get(topic="partnership-upgrade")
+    assert upgrade_2023.superseded and not upgrade_2026.superseded
+    assert [(link.kind, link.earlier) for link in upgrade_2026.links.all()] == [("supersedes", upgrade_2023)]
+    negotiation = Commitment.objects.get(meeting__slug="2024-06-14-it-jp-fasano", summary__contains="ACSA")
+    assert negotiation.fulfilled_by.slug == "2024-11-25-it-jp-agreement"
+    assert negotiation.status == "fulfilled"

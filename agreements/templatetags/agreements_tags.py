@@ -55,6 +55,18 @@ def status_label(status, label):
 
 
 @register.simple_tag
+def superseded_flag(commitment):
+    """A flag on a commitment a later one supersedes, linking to its page where the thread is shown."""
+    if not commitment.superseded:
+        return ""
+    return format_html(
+        '<a class="flag flag-superseded" href="{}#thread-heading" title="A later commitment supersedes it">'
+        "superseded</a>",
+        commitment.get_absolute_url(),
+    )
+
+
+@register.simple_tag
 def topic_label(topic):
     """A topic as a label linking to its definition on the about page."""
     return format_html(
