@@ -45,7 +45,6 @@ from django.utils.text import slugify
 from jsonschema import Draft202012Validator
 
 from .models import (
-    EVENT_STATUS,
     Agreement,
     AgreementCitation,
     AgreementEvent,
@@ -1096,14 +1095,11 @@ class _Reader:
         status = data.get("status")
         if status not in AgreementStatus.values:
             return events  # absent, or reported by the schema
-        changing = [
-            (event.date, index, event) for index, event in enumerate(events) if event.kind in EVENT_STATUS
-        ]
-        derived = Agreement.derived_status(
-            [(event.date, index, event.kind) for index, event in enumerate(events)]
-        )
+        listed = [(event.date, index, event.kind, event) for index, event in enumerate(events)]
+        changing = Agreement.latest_changing_event(listed)
+        derived = Agreement.derived_status(listed)
         if changing and status != derived:
-            latest = max(changing)[2]  # on one day, the last listed
+            latest = changing[3]
             self.problem(
                 _join(path, "status"),
                 f"{_quote(status)} disagrees with the latest event that changes it "

@@ -854,6 +854,15 @@ EVENT_STATUS = {
     EventKind.TERMINATION: AgreementStatus.TERMINATED,
     EventKind.SUPERSESSION: AgreementStatus.SUPERSEDED,
 }
+# On one day, those events take effect in this order: a text can be signed and enter into force on
+# the day, or end as another replaces it. Events of one kind on one day count in the order recorded.
+EVENT_ORDER = {
+    EventKind.SIGNATURE: 1,
+    EventKind.ADOPTION: 1,
+    EventKind.ENTRY_INTO_FORCE: 2,
+    EventKind.TERMINATION: 3,
+    EventKind.SUPERSESSION: 4,
+}
 
 
 class AgreementQuerySet(models.QuerySet):
@@ -923,9 +932,10 @@ class Agreement(Timestamped):
     kind = models.CharField(max_length=20, choices=AgreementKind)
     title = models.CharField(max_length=300, help_text="In English.")
     title_is_translation = models.BooleanField(
-        "title is our translation",
+        "title is ours",
         default=False,
-        help_text="Ticked when no official English title was found and the title is a translation.",
+        help_text="Ticked when no official English title was found: the title is our translation or "
+        "a description.",
     )
     original_title = models.CharField(
         "title in the original language", max_length=300, blank=True, help_text="Where known."
@@ -1024,10 +1034,22 @@ class Agreement(Timestamped):
         return slugify(f"{date:%Y-%m-%d}-{codes}-{kind}")[:200]
 
     @staticmethod
-    def derived_status(events):
-        """The status `events` ((date, order, kind) tuples) give: that of the latest which changes it."""
+    def latest_changing_event(events):
+        """Of `events` ((date, order, kind, ...) tuples), the latest that changes the status, or None:
+        by date, then by `EVENT_ORDER`, then by `order` (the order they were recorded or listed in)."""
         changing = [event for event in events if event[2] in EVENT_STATUS]
-        return EVENT_STATUS[max(changing)[2]] if changing else AgreementStatus.SIGNED
+        return max(changing, key=lambda event: (event[0], EVENT_ORDER[event[2]], event[1]), default=None)
+
+    @classmethod
+    def derived_status(cls, events):
+        """The status `events` ((date, order, kind) tuples) give: that of the latest which changes it."""
+        latest = cls.latest_changing_event(events)
+        return EVENT_STATUS[latest[2]] if latest else AgreementStatus.SIGNED
+
+    def status_event(self):
+        """The event its status comes from (None while it has none), from its prefetched events."""
+        latest = self.latest_changing_event([(e.date, e.id, e.kind, e) for e in self.events.all()])
+        return latest[3] if latest else None
 
 
 class AgreementCitation(Citation):

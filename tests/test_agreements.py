@@ -6,7 +6,7 @@ import io
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.urls import reverse
 
 from agreements.models import Agreement, AgreementEvent, Signatory, Source, SourceKind
@@ -163,6 +163,34 @@ class TestStatus:
         agreement.title = "Renamed"  # `agreement.status` is still the "signed" it was loaded with
         agreement.save()
         assert (status_of(agreement), Agreement.objects.get(pk=agreement.pk).title) == ("in-force", "Renamed")
+
+    def test_on_one_day_entry_into_force_follows_signature_whatever_was_typed_first(self):
+        agreement = make_agreement(binding=True, kind="agreement", date=datetime.date(2020, 1, 1), sources=[])
+        AgreementEvent.objects.filter(agreement=agreement).delete()
+        event(agreement, "entry-into-force", agreement.date)
+        event(agreement, "signature", agreement.date)
+        assert status_of(agreement) == "in-force"
+        event(agreement, "termination", datetime.date(2024, 1, 1))
+        event(agreement, "supersession", datetime.date(2024, 1, 1))
+        event(agreement, "termination", datetime.date(2024, 1, 1), note="Typed again")
+        assert status_of(agreement) == "superseded"
+        assert Agreement.objects.get(pk=agreement.pk).status_event().kind == "supersession"
+
+    def test_a_new_agreement_is_signed_whatever_its_insert_says(self):
+        """It has no events yet: a fixture's or a backup's events, loaded after it, give its status."""
+        Agreement.objects.bulk_create(
+            [
+                Agreement(
+                    slug="in-force-at-birth",
+                    kind="treaty",
+                    title="T",
+                    binding=True,
+                    date=datetime.date(2020, 1, 1),
+                    status="in-force",
+                )
+            ]
+        )
+        assert Agreement.objects.get(slug="in-force-at-birth").status == "signed"
 
     def test_an_event_is_dated_between_the_signature_and_today(self):
         agreement = make_agreement(date=datetime.date(2024, 1, 1))
@@ -354,11 +382,11 @@ class TestDetail:
 
     def test_shows_its_events_signatories_texts_commitments_and_meeting(self, client, seed):
         page = client.get("/agreements/2024-11-25-it-jp-agreement/").content.decode()
-        for text in ("Takeshi Iwaya", "Minister for Foreign Affairs", "Guido Crosetto", "Entered into force"):
+        for text in ("Takeshi Iwaya", "Foreign minister", "Guido Crosetto", "Entered into force"):
             assert text in page
-        assert "5 September 2025" in page
+        assert 'Since <time datetime="2025-09-05">5 September 2025</time>, the latest event' in page
         page = client.get(JOINT_STATEMENT).content.decode()
-        assert "日・イタリア共同声明" in page and "our translation" in page
+        assert "日・イタリア共同声明" in page and "this one is ours" in page
         assert reverse("agreements:meeting-detail", args=["2026-01-16-it-jp-tokyo"]) in page
         assert "Paragraph 2" in page and "special strategic partnership" in page
 
@@ -438,3 +466,48 @@ class TestAccountsSideBySide:
     def test_no_table_without_a_government_s_or_a_joint_account(self, client, db):
         commitment = make_commitment()
         assert "Each side’s account" not in client.get(commitment.meeting.get_absolute_url()).content.decode()
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite lets one writer in at a time")
+@pytest.mark.django_db(transaction=True)
+def test_two_editors_adding_events_at_once_leave_the_status_of_both(reference_data_restored):
+    """The later-dated event commits first; the earlier one's trigger waits for it and then reads both."""
+    import threading
+
+    from django.db import connections
+
+    agreement = make_agreement(binding=True, kind="treaty", date=datetime.date(2020, 1, 1))
+    sources = [make_source(), make_source()]
+    ending_written, failures = threading.Event(), []
+
+    def add_entry_into_force():
+        try:
+            ending_written.wait()
+            with transaction.atomic():
+                AgreementEvent.objects.create(
+                    agreement=agreement,
+                    kind="entry-into-force",
+                    date=datetime.date(2021, 1, 1),
+                    source=sources[0],
+                )
+        except Exception as error:  # reported by the assertion below
+            failures.append(error)
+        finally:
+            connections.close_all()
+
+    other_editor = threading.Thread(target=add_entry_into_force)
+    other_editor.start()
+    with transaction.atomic():
+        AgreementEvent.objects.create(
+            agreement=agreement, kind="termination", date=datetime.date(2024, 1, 1), source=sources[1]
+        )
+        ending_written.set()
+        with connection.cursor() as cursor:  # until the other editor's event waits for this one
+            for _ in range(500):
+                cursor.execute("SELECT count(*) FROM pg_locks WHERE NOT granted")
+                if cursor.fetchone()[0]:
+                    break
+                threading.Event().wait(0.01)
+    other_editor.join()
+    assert failures == []
+    assert status_of(agreement) == "terminated"

@@ -132,7 +132,7 @@ def test_seed_loads_the_record(seed):
         "AgreementCitation": 16,
         "AgreementEvent": 11,
         "Signatory": 13,
-        "AgreementText": 3,
+        "AgreementText": 2,
         "CommitmentLink": 1,
     }
 
@@ -374,8 +374,8 @@ def test_acsa_was_signed_by_two_ministers_and_entered_into_force_in_september_20
     acsa = Agreement.objects.get(slug="2024-11-25-it-jp-agreement")
     assert acsa.place == "Rome"
     assert {(s.country_id, s.display_name, s.display_office) for s in acsa.signatories.all()} == {
-        ("JP", "Takeshi Iwaya", "Minister for Foreign Affairs"),
-        ("IT", "Guido Crosetto", "Minister of Defence"),
+        ("JP", "Takeshi Iwaya", "Foreign minister"),
+        ("IT", "Guido Crosetto", "Defence minister"),
     }
     assert [(event.date, event.kind) for event in acsa.events.all()] == [
         (datetime.date(2024, 11, 25), "signature"),
@@ -420,3 +420,21 @@ def test_the_2026_upgrade_supersedes_the_2023_partnership_and_the_acsa_fulfils_i
     negotiation = Commitment.objects.get(meeting__slug="2024-06-14-it-jp-fasano", summary__contains="ACSA")
     assert negotiation.fulfilled_by.slug == "2024-11-25-it-jp-agreement"
     assert negotiation.status == "fulfilled"
+
+
+def test_the_gcap_convention_was_signed_by_the_three_defence_ministers_as_the_sources_name_them(seed):
+    gcap = Agreement.objects.get(slug="2023-12-14-gb-it-jp-treaty")
+    assert {(s.country_id, s.display_name, s.display_office) for s in gcap.signatories.all()} == {
+        ("IT", "Guido Crosetto", "Defence minister"),
+        ("JP", "Kihara", "Defence minister"),
+        ("GB", "Shapps", "Defence minister"),
+    }
+
+
+def test_titles_without_an_official_english_form_are_marked_as_ours(seed):
+    ours = set(Agreement.objects.filter(title_is_translation=True).values_list("slug", flat=True))
+    assert ours == {
+        "1866-08-25-it-jp-treaty",
+        "2025-03-05-it-jp-fact-sheet",
+        "2026-01-16-it-jp-joint-statement",
+    }

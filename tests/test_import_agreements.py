@@ -474,6 +474,16 @@ def test_each_problem_names_the_record_and_field(change, message):
     assert snapshot() == before
 
 
+def test_on_one_day_an_entry_into_force_listed_before_the_signature_still_gives_in_force():
+    events = [
+        {"date": "2026-01-16", "kind": "entry-into-force", "source": JOINT},
+        {"date": "2026-01-16", "kind": "adoption", "source": JOINT},
+    ]
+    data = document(agreements=[agreement_data(events=events)])
+    run(data)
+    assert Agreement.objects.get(slug="2026-01-16-it-jp-joint-statement").status == "in-force"
+
+
 def test_two_agreements_without_a_slug_that_build_the_same_one_are_a_problem():
     data = document(agreements=[agreement_data(slug=None), agreement_data(slug=None, title="Other")])
 

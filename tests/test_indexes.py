@@ -98,3 +98,58 @@ def test_a_renamed_leader_is_listed_at_once(client):
     assert "First Leader" in client.get("/leaders/").content.decode()
     Leader.objects.filter(pk=leader.pk).update(name="Renamed Leader")
     assert "Renamed Leader" in client.get("/leaders/").content.decode()
+
+
+# Kept by the database from the tables a page reads, so written only when those are.
+DERIVED_TABLES = {
+    "agreements_dataversion",
+    "agreements_commitmentpair",
+    "agreements_commitmenttally",
+    "agreements_countrycommitment",
+    "agreements_countrymeeting",
+    "agreements_countrytally",
+    "agreements_leadermeeting",
+    "agreements_leadertally",
+    "agreements_meetingpair",
+    "agreements_meetingtally",
+    "agreements_pairtally",
+    "agreements_pairtopictally",
+}
+
+
+def data_version_writes():
+    """{table: {"INSERT", "UPDATE", "DELETE"} written} for the triggers that change the data version."""
+    if connection.vendor == "postgresql":
+        query = (
+            "SELECT event_object_table, event_manipulation FROM information_schema.triggers "
+            "WHERE trigger_name LIKE '%%data_version%%'"
+        )
+    else:
+        query = (
+            "SELECT tbl_name, upper(substr(name, length(tbl_name) + 15)) FROM sqlite_master "
+            "WHERE type = 'trigger' AND name LIKE '%data_version_%'"
+        )
+    watched = {}
+    with connection.cursor() as cursor:
+        cursor.execute(query)
+        for table, write in cursor.fetchall():
+            watched.setdefault(table, set()).add(write)
+    return watched
+
+
+def test_every_table_a_page_reads_changes_the_data_version_on_every_write():
+    tables = {
+        table
+        for table in connection.introspection.table_names()
+        if table.startswith("agreements_") and "_fts" not in table  # SQLite's search index: derived
+    }
+    expected = {table: {"INSERT", "UPDATE", "DELETE"} for table in tables - DERIVED_TABLES}
+    assert data_version_writes() == expected
+
+
+def test_renaming_a_country_gives_a_new_data_version():
+    from agreements.models import Country
+
+    before = data_version()
+    Country.objects.filter(code="JP").update(name="Nippon")
+    assert data_version() != before

@@ -78,7 +78,7 @@ def test_reader_goes_from_the_summit_to_its_joint_statement_and_the_binding_agre
     assert accounts.locator("thead th").all_inner_texts()[1].startswith("JAPAN'S ACCOUNT")
     page.locator(".meeting-items").get_by_role("link", name="Japan–Italy Joint Statement").click()
     page.wait_for_url("**/agreements/2026-01-16-it-jp-joint-statement/")
-    assert "our translation" in page.content()
+    assert "this one is ours" in page.content()
     assert page.get_by_role("heading", name="Events").is_visible()
 
     page.get_by_role("link", name="Agreements", exact=True).first.click()
