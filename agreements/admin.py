@@ -522,9 +522,15 @@ class AgreementForm(forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
+        for name in ("supersedes", "amends"):
+            related = [other.pk for other in cleaned.get(name) or []]
+            if problem := Agreement.relation_problem(self.instance.pk, related):
+                self.add_error(name, problem)
         parties = cleaned.get("parties")
         if parties is not None:
             codes = [country.code for country in parties]
+            # The event and signatory rows, checked after this form, act for these parties.
+            self.instance.parties_given = set(codes)
             if problem := Agreement.parties_problem(codes):
                 self.add_error("parties", problem)
             elif not cleaned.get("slug") and cleaned.get("date") and cleaned.get("kind"):
@@ -536,8 +542,32 @@ class AgreementForm(forms.ModelForm):
         return cleaned
 
 
+class PartiesFormSet(forms.BaseInlineFormSet):
+    """Rows that act for one of the agreement's parties: its `country_field` must be one of them,
+    as the agreement's form gives them (or as recorded, when that form has a problem)."""
+
+    country_field = "country"
+
+    def clean(self):
+        super().clean()
+        parties = getattr(self.instance, "parties_given", None)
+        if parties is None:
+            parties = {country.code for country in self.instance.parties.all()} if self.instance.pk else set()
+        for form in self.forms:
+            if not form.is_valid() or form.cleaned_data.get("DELETE"):
+                continue
+            country = form.cleaned_data.get(self.country_field)
+            if parties and (problem := Agreement.party_problem(parties, country.code if country else "")):
+                form.add_error(self.country_field, problem)
+
+
+class EventPartiesFormSet(PartiesFormSet):
+    country_field = "party"
+
+
 class AgreementEventInline(admin.TabularInline):
     model = AgreementEvent
+    formset = EventPartiesFormSet
     fields = ["date", "kind", "party", "source", "note"]
     autocomplete_fields = ["party", "source"]
     extra = 0
@@ -550,6 +580,7 @@ class AgreementEventInline(admin.TabularInline):
 
 class SignatoryInline(admin.TabularInline):
     model = Signatory
+    formset = PartiesFormSet
     fields = ["country", "leader", "name", "office"]
     autocomplete_fields = ["country", "leader"]
     extra = 0

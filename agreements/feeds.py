@@ -86,19 +86,27 @@ class AgreementFeed(FilteredFeed):
         return Agreement.objects.with_related()
 
     def item_title(self, item):
-        return f"{item.get_kind_display()}, {item.date:%-d %B %Y}: {item.title}"
+        return agreement_title(item)
 
     def item_description(self, item):
-        parties = ", ".join(country.name for country in item.parties.all())
-        binding = "Legally binding" if item.binding else "Not legally binding"
-        return f"{parties}. {binding}; {item.get_status_display().lower()}. {item.summary}".strip()
+        return agreement_description(item)
+
+
+def agreement_title(agreement):
+    return f"{agreement.get_kind_display()}, {agreement.date:%-d %B %Y}: {agreement.title}"
+
+
+def agreement_description(agreement):
+    parties = ", ".join(country.name for country in agreement.parties.all())
+    binding = "Legally binding" if agreement.binding else "Not legally binding"
+    return f"{parties}. {binding}; {agreement.get_status_display().lower()}. {agreement.summary}".strip()
 
 
 class RelationFeed(Feed):
-    """A pair's meetings and commitments, newest additions first.
+    """A pair's meetings, commitments and agreements, newest additions first.
 
     The URL follows the pair page's rules: the reversed order answers 301 to the
-    alphabetical one, a pair with no meetings or commitments 404.
+    alphabetical one, a pair with no meetings, commitments or agreements 404.
     """
 
     feed_type = Atom1Feed
@@ -123,7 +131,7 @@ class RelationFeed(Feed):
         return pair.pair.get_absolute_url()
 
     def subtitle(self, pair):
-        return f"New meetings and commitments of {pair.a.name} and {pair.b.name}."
+        return f"New meetings, commitments and agreements of {pair.a.name} and {pair.b.name}."
 
     def items(self, pair):
         return pair.items
@@ -133,17 +141,26 @@ class RelationFeed(Feed):
         commitments = list(
             pair.commitments().select_related("meeting", "topic").order_by("-created_at", "-pk")[:FEED_LENGTH]
         )
-        items = sorted(meetings + commitments, key=lambda item: item.created_at, reverse=True)
+        agreements = list(
+            Agreement.objects.between(pair.a, pair.b)
+            .prefetch_related("parties")
+            .order_by("-created_at", "-pk")[:FEED_LENGTH]
+        )
+        items = sorted(meetings + commitments + agreements, key=lambda item: item.created_at, reverse=True)
         return items[:FEED_LENGTH]
 
     def item_title(self, item):
         if isinstance(item, Meeting):
             return f"Meeting, {item.date:%-d %B %Y}: {item.title}"
+        if isinstance(item, Agreement):
+            return agreement_title(item)
         return f"Commitment ({item.topic.name}): {item.summary}"
 
     def item_description(self, item):
         if isinstance(item, Meeting):
             return item.summary
+        if isinstance(item, Agreement):
+            return agreement_description(item)
         return f"{item.get_status_display()}. Agreed at {item.meeting.title}."
 
     def item_pubdate(self, item):

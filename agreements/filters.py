@@ -225,6 +225,11 @@ def country_options():
     return [(code.lower(), name) for code, name in Country.objects.with_records().values_list("code", "name")]
 
 
+def agreement_country_options():
+    countries = Country.objects.with_agreements().values_list("code", "name")
+    return [(code.lower(), name) for code, name in countries]
+
+
 def leader_options():
     return [("", "Any leader"), *Leader.objects.values_list("slug", "name")]
 
@@ -707,7 +712,7 @@ class AgreementFilter(ListFilterSet):
         ("status", "Statuses", False, "status"),
         ("year", "Years", False, "year"),
     )
-    option_lists = {"country": country_options}
+    option_lists = {"country": agreement_country_options}
     year_field = "date"
 
     class Meta:

@@ -67,6 +67,7 @@ from .models import (
     StatusChange,
     TextKind,
     Topic,
+    validate_language_code,
 )
 
 FORMAT = "bilateral-meetings/2"  # what the exporter writes
@@ -571,6 +572,15 @@ def _clean_problems(instance, **related):
 _url_validator = URLValidator(schemes=["http", "https"])
 
 
+def _validator_problems(validator, value):
+    """What a model field's validator says about `value`, as problems' ends."""
+    try:
+        validator(value)
+    except ValidationError as error:
+        return [_sentence(message) for message in error.messages]
+    return []
+
+
 class _Reader:
     """Reads documents into `MeetingIn` records, collecting every problem."""
 
@@ -1004,6 +1014,9 @@ class _Reader:
             original_language="xx" if values["original_language"] else "",
         ):
             self.problem(_join(path, "original_language"), message)
+        if values["original_language"]:
+            for message in _validator_problems(validate_language_code, values["original_language"]):
+                self.problem(_join(path, "original_language"), message)
 
         relations = {}
         for key in ("supersedes", "amends"):
@@ -1022,6 +1035,14 @@ class _Reader:
         events = self.read_events(path, data, values["date"])
         signatories = self.read_signatories(path, data, values["date"])
         texts = self.read_texts(path, data)
+        if not Agreement.parties_problem(parties):
+            acting = [(event.path, "party", event.party) for event in events]
+            acting += [(signatory.path, "country", signatory.country) for signatory in signatories]
+            for entry_path, name, code in acting:
+                if problem := Agreement.party_problem(set(parties), code):
+                    self.problem(_join(entry_path, name), _sentence(problem))
+        if problem := Agreement.date_problem(values["date"]):
+            self.problem(_join(path, "date"), _sentence(problem))
 
         slug = _slug(data, "slug")
         if slug:
@@ -1148,6 +1169,9 @@ class _Reader:
                 continue
             entry_path = _join(_join(path, "texts"), index)
             language = self.required_text(entry, "language", entry_path)
+            for message in _validator_problems(validate_language_code, language) if language else []:
+                self.problem(_join(entry_path, "language"), message)
+                language = ""
             kind = entry.get("kind") or TextKind.PUBLISHED
             url = self.url(entry.get("url"), _join(entry_path, "url"))
             if not language or kind not in TextKind.values or url is None:
@@ -1455,9 +1479,8 @@ class _Plan:
         for record in records:
             for path, slug in record.supersedes + record.amends:
                 if slug == record.slug:
-                    self.problems.append(
-                        Problem(path, "an agreement cannot supersede or amend itself", record.document)
-                    )
+                    itself = Agreement.relation_problem(record.slug, [slug])
+                    self.problems.append(Problem(path, _sentence(itself), record.document))
 
         in_file = {meeting.slug for meeting in self.reader.meetings if meeting.slug}
         wanted = {record.meeting for record in records if record.meeting and record.meeting not in in_file}

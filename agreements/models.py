@@ -6,7 +6,9 @@ at is refused (PROTECT).
 """
 
 import datetime
+import re
 
+import pycountry
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Count, Exists, F, OuterRef, Q
@@ -39,6 +41,10 @@ class CountryQuerySet(models.QuerySet):
     def with_records(self):
         """Countries that took part in at least one meeting."""
         return self.filter(Exists(Meeting.countries.through.objects.filter(country=OuterRef("pk"))))
+
+    def with_agreements(self):
+        """Countries party to at least one agreement."""
+        return self.filter(Exists(Agreement.parties.through.objects.filter(country=OuterRef("pk"))))
 
 
 class Country(models.Model):
@@ -924,6 +930,26 @@ class AgreementQuerySet(models.QuerySet):
         )
 
 
+def language_name(code):
+    """The English name of the language a BCP 47 tag (`ja`, `it`, `zh-Hant`) begins with, or ""."""
+    primary = code.split("-")[0].lower()
+    found = pycountry.languages.get(**{"alpha_2" if len(primary) == 2 else "alpha_3": primary})
+    return found.name if found else ""
+
+
+def validate_language_code(code):
+    """A BCP 47 language tag whose language is an ISO 639 code: `ja`, `it`, `pt-BR`, `zh-Hant`."""
+    if not re.fullmatch(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*", code) or not language_name(code):
+        raise ValidationError(
+            "Give a language code such as ja, it, en or pt-BR, not “%(code)s”.",
+            code="invalid_language",
+            params={"code": code},
+        )
+
+
+FIRST_AGREEMENT_DAY = datetime.date(1800, 1, 1)  # the first day the lists' date filters accept
+
+
 class Agreement(Timestamped):
     """A text two or more countries signed or adopted: a treaty, a memorandum, a joint statement,
     an action plan. Its status is that of its latest event that changes it (`EVENT_STATUS`)."""
@@ -941,7 +967,10 @@ class Agreement(Timestamped):
         "title in the original language", max_length=300, blank=True, help_text="Where known."
     )
     original_language = models.CharField(
-        max_length=10, blank=True, help_text="The original title's language, as a code: ja, it, fr."
+        max_length=10,
+        blank=True,
+        validators=[validate_language_code],
+        help_text="The original title's language, as a code: ja, it, fr.",
     )
     summary = models.TextField(blank=True, help_text="What it does, in our own words.")
     binding = models.BooleanField("legally binding", help_text="A treaty is; a joint statement is not.")
@@ -1026,6 +1055,35 @@ class Agreement(Timestamped):
         if len(set(country_codes)) < 2:
             return "An agreement has at least two parties."
         return ""
+
+    @staticmethod
+    def party_problem(party_codes, code):
+        """Why the country `code` cannot act (sign, ratify) for an agreement of `party_codes`, or ""."""
+        if code and code not in party_codes:
+            return f"The agreement's parties ({', '.join(sorted(party_codes))}) do not include {code}."
+        return ""
+
+    @staticmethod
+    def date_problem(date, today=None):
+        """Why an agreement cannot be dated `date`, or "": from 1800, which the lists reach, to today."""
+        today = today or timezone.localdate()
+        if date is not None and date < FIRST_AGREEMENT_DAY:
+            return f"An agreement cannot be dated before {FIRST_AGREEMENT_DAY.year}."
+        if date is not None and date > today:
+            return f"An agreement cannot be dated in the future (today is {today.isoformat()})."
+        return ""
+
+    @staticmethod
+    def relation_problem(key, related_keys):
+        """Why the agreement `key` (a primary key or a slug) cannot supersede or amend those of
+        `related_keys`, or ""."""
+        if key is not None and key in related_keys:
+            return "An agreement cannot supersede or amend itself."
+        return ""
+
+    def clean(self):
+        if problem := self.date_problem(self.date):
+            raise ValidationError({"date": problem})
 
     @staticmethod
     def build_slug(date, country_codes, kind):
@@ -1153,7 +1211,9 @@ class AgreementText(models.Model):
     """Where an agreement's text can be read, in one language."""
 
     agreement = models.ForeignKey(Agreement, on_delete=models.CASCADE, related_name="texts")
-    language = models.CharField(max_length=10, help_text="A language code: en, ja, it.")
+    language = models.CharField(
+        max_length=10, validators=[validate_language_code], help_text="A language code: en, ja, it, pt-BR."
+    )
     kind = models.CharField(max_length=30, choices=TextKind, default=TextKind.PUBLISHED)
     url = models.URLField("URL", max_length=500)
     title = models.CharField(max_length=300, blank=True, help_text="The title as this text gives it.")
@@ -1167,6 +1227,10 @@ class AgreementText(models.Model):
 
     def __str__(self):
         return f"{self.language}: {self.url}"
+
+    @property
+    def language_name(self):
+        return language_name(self.language) or self.language
 
 
 # Pairs ---------------------------------------------------------------------------------------

@@ -311,6 +311,28 @@ class TestMeetingEditing:
         commitment.refresh_from_db()
         assert commitment.status == "fulfilled"  # what its history says
 
+    def test_a_citation_row_deleted_and_its_address_typed_as_a_new_source_stays_cited_once(
+        self, editor_client
+    ):
+        meeting = make_meeting(slug="2026-01-16-it-jp-tokyo")
+        citation = meeting.citations.get()
+        data = meeting_form_data(
+            **{
+                "slug": meeting.slug,
+                "host": "",
+                "citations-INITIAL_FORMS": "1",
+                "citations-0-id": str(citation.pk),
+                "citations-0-meeting": str(meeting.pk),
+                "citations-0-source": str(citation.source_id),
+                "citations-0-DELETE": "on",
+                "commitments-TOTAL_FORMS": "0",
+                "new_sources": citation.source.url,
+            }
+        )
+        response = editor_client.post(admin_url(Meeting, "change", meeting.pk), data)
+        assert response.status_code == 302, response.context["errors"] if response.context else response
+        assert list(meeting.citations.values_list("source__url", flat=True)) == [citation.source.url]
+
     def test_end_date_before_start_is_explained(self, editor_client):
         response = editor_client.post(admin_url(Meeting, "add"), meeting_form_data(end_date="2026-01-15"))
         assert response.status_code == 200

@@ -9,7 +9,14 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.urls import reverse
 
-from agreements.models import Agreement, AgreementEvent, Signatory, Source, SourceKind
+from agreements.models import (
+    Agreement,
+    AgreementEvent,
+    Signatory,
+    Source,
+    SourceKind,
+    validate_language_code,
+)
 
 from .factories import country, make_agreement, make_commitment, make_leader, make_source, make_text
 from .test_constraints import assert_refused
@@ -116,6 +123,33 @@ class TestText:
     def test_a_text_is_listed_once_per_agreement(self):
         text = make_text()
         assert_refused(type(text)(agreement=text.agreement, language="en", url=text.url), None)
+
+
+class TestLanguageCodes:
+    @pytest.mark.parametrize("code", ["ja", "it", "en", "pt-BR", "zh-Hant", "ita"])
+    def test_a_bcp_47_tag_of_an_iso_639_language_is_accepted(self, code):
+        validate_language_code(code)
+
+    @pytest.mark.parametrize("code", ["japanese", "xx", "j", "ja_JP", "ja-", "-ja", "ja jp"])
+    def test_anything_else_is_refused_with_an_example(self, code):
+        with pytest.raises(ValidationError, match="Give a language code such as ja, it, en or pt-BR"):
+            validate_language_code(code)
+
+    def test_texts_and_original_titles_are_checked(self):
+        text = make_text(language="japanese")
+        with pytest.raises(ValidationError) as refused:
+            text.full_clean()
+        assert list(refused.value.message_dict) == ["language"]
+        agreement = make_agreement(original_title="日・イタリア共同声明", original_language="Japanese")
+        with pytest.raises(ValidationError) as refused:
+            agreement.full_clean()
+        assert list(refused.value.message_dict) == ["original_language"]
+
+    def test_a_text_is_named_by_its_language_and_its_title_marked_as_in_it(self, client):
+        agreement = make_agreement()
+        make_text(agreement, language="ja", title="日・イタリア共同声明")
+        page = client.get(agreement.get_absolute_url()).content.decode()
+        assert 'lang="ja">日・イタリア共同声明</a> <span class="sub">Japanese · ' in page
 
 
 # Status from events ------------------------------------------------------------------------------
@@ -281,6 +315,61 @@ class TestAdmin:
         assert response.status_code == 200
         assert "before the agreement was signed or adopted" in response.content.decode()
 
+    def test_an_event_or_a_signatory_for_a_country_that_is_not_a_party_is_refused(self, editor_client):
+        source = make_source()
+        data = agreement_form(
+            source,
+            **{
+                "events-TOTAL_FORMS": "1",
+                "events-0-date": "2024-12-01",
+                "events-0-kind": "ratification",
+                "events-0-party": "GB",
+                "events-0-source": str(source.pk),
+                "signatories-TOTAL_FORMS": "1",
+                "signatories-0-country": "FR",
+                "signatories-0-name": "A. Minister",
+            },
+        )
+        page = editor_client.post(self.url, data).content.decode()
+        assert "The agreement&#x27;s parties (IT, JP) do not include GB." in page
+        assert "The agreement&#x27;s parties (IT, JP) do not include FR." in page
+        assert not Agreement.objects.exists()
+
+    def test_an_agreement_cannot_supersede_or_amend_itself(self, editor_client):
+        agreement = make_agreement(parties=["IT", "JP"])
+        url = f"/admin/agreements/agreement/{agreement.pk}/change/"
+        source = agreement.citations.get().source
+        data = agreement_form(
+            source,
+            slug=agreement.slug,
+            date=agreement.date.isoformat(),
+            supersedes=[str(agreement.pk)],
+            amends=[str(agreement.pk)],
+            **{"citations-INITIAL_FORMS": "1", "citations-0-id": str(agreement.citations.get().pk)},
+        )
+        data.update(
+            {
+                "citations-0-agreement": str(agreement.pk),
+                "events-TOTAL_FORMS": "0",
+            }
+        )
+        response = editor_client.post(url, data)
+        assert response.status_code == 200
+        assert response.content.decode().count("An agreement cannot supersede or amend itself.") == 2
+        assert not agreement.supersedes.exists()
+
+    @pytest.mark.parametrize(
+        ("day", "message"),
+        [
+            ("1799-12-31", "An agreement cannot be dated before 1800."),
+            ("2999-01-01", "An agreement cannot be dated in the future"),
+        ],
+    )
+    def test_an_agreement_is_dated_from_1800_to_today(self, editor_client, day, message):
+        response = editor_client.post(self.url, agreement_form(make_source(), date=day))
+        assert message in response.content.decode()
+        assert not Agreement.objects.exists()
+
     def test_the_status_is_not_a_field_an_editor_can_send(self, editor_client):
         data = agreement_form(make_source(), status="terminated")
         assert editor_client.post(self.url, data).status_code == 302
@@ -420,11 +509,18 @@ class TestOtherPages:
         page = client.get("/relations/it-jp/").content.decode()
         timeline = page.split('<figure class="chart timeline">')[1].split("</figure>")[0]
         assert timeline.count("<polygon points=") == 5 + 2  # five agreements since 2023, two legend marks
-        assert "1 earlier agreement, listed below" in timeline
+        assert "1 earlier agreement not drawn: the list of agreements holds it" in timeline
 
-    def test_a_pair_with_only_an_agreement_has_a_page(self, client, db):
+    def test_a_pair_with_only_an_agreement_has_a_page_and_a_feed(self, client, db):
         make_agreement(parties=("FR", "DE"), title="A Franco-German treaty")
-        assert "A Franco-German treaty" in client.get("/relations/de-fr/").content.decode()
+        page = client.get("/relations/de-fr/").content.decode()
+        assert "A Franco-German treaty" in page and 'href="/relations/de-fr/feed/"' in page
+        feed = client.get("/relations/de-fr/feed/")
+        assert feed.status_code == 200 and "A Franco-German treaty" in feed.content.decode()
+
+    def test_the_list_offers_every_party_to_an_agreement_and_no_other(self, client, seed):
+        options = client.get("/agreements/").context["filter"].form.fields["country"].widget.choices
+        assert [code for code, _name in options] == ["it", "jp", "gb"]  # by name
 
 
 class TestAccountsSideBySide:

@@ -348,6 +348,26 @@ ACCOUNT = "one government's account names that government; other sources name no
 
 ERRORS = [
     (
+        lambda d: d["agreements"][0]["texts"][1].update(language="english"),
+        "agreements[0].texts[1].language: give a language code such as ja, it, en or pt-BR, not “english”.",
+    ),
+    (
+        lambda d: d["agreements"][0].update(original_language="Japanese"),
+        "agreements[0].original_language: give a language code such as ja, it, en or pt-BR, not “Japanese”.",
+    ),
+    (
+        lambda d: d["agreements"][0]["events"][1].update(party="GB"),
+        "agreements[0].events[1].party: the agreement's parties (IT, JP) do not include GB.",
+    ),
+    (
+        lambda d: d["agreements"][0]["signatories"][1].update(country="FR"),
+        "agreements[0].signatories[1].country: the agreement's parties (IT, JP) do not include FR.",
+    ),
+    (
+        lambda d: d["agreements"][0].update(date="1799-12-31"),
+        "agreements[0].date: an agreement cannot be dated before 1800.",
+    ),
+    (
         lambda d: d["agreements"][0]["sources"][1].pop("issuer"),
         f"agreements[0].sources[1].issuer: {ACCOUNT}",
     ),
@@ -443,7 +463,7 @@ ERRORS = [
     ),
     (
         lambda d: d["agreements"][0].update(supersedes=["2026-01-16-it-jp-joint-statement"]),
-        "agreements[0].supersedes[0]: an agreement cannot supersede or amend itself",
+        "agreements[0].supersedes[0]: an agreement cannot supersede or amend itself.",
     ),
     (
         lambda d: d["agreements"][0].update(amends=["nothing"]),
