@@ -438,10 +438,38 @@ class MeetingAdmin(RecordAdmin):
 
 
 class HistoryFormSet(forms.BaseInlineFormSet):
-    """A commitment's history keeps at least one entry (a new one's is written when it is saved)."""
+    """A commitment's history keeps at least one entry (a new one's is written when it is saved),
+    and its reviews restate the status in effect before them (`StatusChange.history_problems`)."""
 
     def clean(self):
         super().clean()
+        kept = [
+            form
+            for form in self.forms
+            if form.is_valid()
+            and not self._should_delete_form(form)
+            and form.cleaned_data.get("date")
+            and form.cleaned_data.get("status")
+        ]
+        entries = [
+            (
+                form.cleaned_data["date"],
+                (0, form.instance.pk) if form.instance.pk else (1, index),
+                form.cleaned_data["status"],
+                form.cleaned_data["party"].code if form.cleaned_data.get("party") else None,
+                form.cleaned_data.get("review", False),
+            )
+            for index, form in enumerate(kept)
+        ]
+        if self.instance.pk is not None:  # with the recorded entries this page does not send
+            sent = [form.instance.pk for form in self.initial_forms]
+            entries += [
+                (entry.date, (0, entry.pk), entry.status, entry.party_id, entry.review)
+                for entry in self.get_queryset().exclude(pk__in=sent)
+            ]
+        for index, problem in StatusChange.history_problems(entries).items():
+            if index < len(kept):
+                kept[index].add_error("review", problem)
         if self.instance.pk is None:
             return
         deleted = [form.instance.pk for form in self.initial_forms if self._should_delete_form(form)]
@@ -458,13 +486,14 @@ class HistoryFormSet(forms.BaseInlineFormSet):
 class StatusChangeInline(admin.TabularInline):
     model = StatusChange
     formset = HistoryFormSet
-    fields = ["date", "status", "source", "note"]
+    fields = ["date", "status", "party", "review", "source", "note"]
     formfield_overrides = {models.TextField: {"widget": forms.Textarea(attrs={"rows": 2, "cols": 24})}}
-    autocomplete_fields = ["source"]
+    autocomplete_fields = ["source", "party"]
     extra = 0
     verbose_name_plural = (
-        "status history (public: each change of status, with the source that shows it; the "
-        "commitment's status is that of the latest entry)"
+        "status history (public: each change of status, or a review that found none, with the source "
+        "that shows it; an entry may concern one party only; the commitment's status is that of the "
+        "latest entry for all parties)"
     )
 
 

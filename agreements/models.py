@@ -554,6 +554,13 @@ class Commitment(Timestamped):
         editable=False,
         help_text="Whether a later commitment supersedes it, kept by the database (migration 0022).",
     )
+    reviewed_on = models.DateField(
+        "last reviewed",
+        null=True,
+        editable=False,
+        help_text="The day of its latest history entry, a change or a review, for any party: kept by "
+        "the database (migration 0025).",
+    )
     meeting_date = models.DateField(
         "date agreed",
         null=True,
@@ -574,6 +581,7 @@ class Commitment(Timestamped):
             ),
             models.Index(fields=["status", "topic"], name="commitment_status_topic_idx"),
             models.Index(fields=["target_date"], name="commitment_target_idx"),
+            models.Index(fields=["status", "reviewed_on"], name="commitment_reviewed_idx"),
         ]
         constraints = [
             models.UniqueConstraint(
@@ -601,16 +609,17 @@ class Commitment(Timestamped):
         return self.summary
 
     def save(self, *args, **kwargs):
-        # The database writes the meeting's date (migration 0008), the status (0016) and whether
-        # it is superseded (0022), whoever writes: a new commitment starts announced, an update
-        # never sends those, and the instance reads back the date the database wrote.
+        # The database writes the meeting's date (migration 0008), the status (0016, 0025), when
+        # it was last reviewed (0025) and whether it is superseded (0022), whoever writes: a new
+        # commitment starts announced, an update never sends those, and the instance reads back
+        # the date the database wrote.
         if self._state.adding:
-            self.status, self.superseded = Status.ANNOUNCED, False
+            self.status, self.superseded, self.reviewed_on = Status.ANNOUNCED, False, None
         elif kwargs.get("update_fields") is None:
             kwargs["update_fields"] = [
                 field.name
                 for field in self._meta.concrete_fields
-                if not field.primary_key and field.name not in ("status", "superseded")
+                if not field.primary_key and field.name not in ("status", "superseded", "reviewed_on")
             ]
         super().save(*args, **kwargs)
         self.refresh_from_db(fields=["meeting_date"])
@@ -705,6 +714,21 @@ class StatusChange(models.Model):
     status = models.CharField(max_length=20, choices=Status)
     note = models.TextField(blank=True)
     source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="status_changes")
+    party = models.ForeignKey(
+        Country,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="The one party it concerns (Italy ratified; Japan has not yet). Empty: all of them, "
+        "and the commitment's status is that of the latest such entry.",
+    )
+    review = models.BooleanField(
+        "review, no change",
+        default=False,
+        db_default=False,
+        help_text="A review that found no change: its status is the one in effect before it.",
+    )
     recorded_at = models.DateTimeField(default=timezone.now, editable=False)
 
     class Meta:
@@ -713,7 +737,16 @@ class StatusChange(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(status__in=Status.values), name="status_change_status_known"),
             models.UniqueConstraint(
-                fields=["commitment", "date", "status"], name="status_change_unique_per_day"
+                fields=["commitment", "date", "status"],
+                condition=Q(party__isnull=True),
+                name="status_change_unique_per_day",
+                violation_error_message="The history has this status on this day already.",
+            ),
+            models.UniqueConstraint(
+                fields=["commitment", "party", "date", "status"],
+                condition=Q(party__isnull=False),
+                name="status_change_party_unique_per_day",
+                violation_error_message="The history has this status for this party on this day already.",
             ),
         ]
 
@@ -727,6 +760,52 @@ class StatusChange(models.Model):
         problem = self.date_problem(self.date, agreed_on)
         if problem:
             raise ValidationError({"date": problem})
+        if commitment and commitment.pk and self.party_id:
+            parties = {country.code for country in commitment.parties.all()}
+            if problem := self.party_problem(parties, self.party_id):
+                raise ValidationError({"party": problem})
+
+    @staticmethod
+    def party_problem(party_codes, code):
+        """Why an entry cannot concern the country `code` in the history of a commitment of
+        `party_codes`, or ""."""
+        if code and code not in party_codes:
+            return f"The commitment's parties ({', '.join(sorted(party_codes))}) do not include {code}."
+        return ""
+
+    @staticmethod
+    def history_problems(entries):
+        """{index: why} for a commitment's history, `entries` being (date, order, status, party code
+        or None, review) tuples: a review restates the status in effect for its party (or for all)
+        just before it, and is not the first entry."""
+        problems, in_effect = {}, {}
+        ordered = sorted(enumerate(entries), key=lambda item: (item[1][0], item[1][1]))
+        for index, (_date, _order, status, party, review) in ordered:
+            before = in_effect.get(party, in_effect.get(None))
+            if review and before is None:
+                problems[index] = "A review restates a status: the history needs an entry before it."
+            elif review and status != before:
+                problems[index] = (
+                    f"A review finds no change: its status is the one in effect before it "
+                    f"({Status(before).label})."
+                )
+            in_effect[party] = status
+            if party is None:  # a shared entry speaks for every party from then on
+                in_effect = {None: status}
+        return problems
+
+    @staticmethod
+    def party_statuses(entries):
+        """{party code: status} from `entries` ((date, order, status, party code or None) tuples)
+        for the parties with entries of their own: each is that of the latest entry for the party
+        or for all."""
+        latest = {}
+        for _date, _order, status, party in sorted(entries, key=lambda entry: (entry[0], entry[1])):
+            if party is None:
+                latest = dict.fromkeys(latest, status)
+            else:
+                latest[party] = status
+        return latest
 
     @staticmethod
     def date_problem(date, agreed_on, today=None, start="the commitment was agreed"):

@@ -1,0 +1,150 @@
+"""Follow-through: history entries for one party, reviews that found no change, and when each
+commitment was last reviewed, at the model, in the database and through the admin."""
+
+import datetime
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+
+from agreements.models import Commitment, StatusChange
+
+from .factories import country, make_commitment, make_source, make_status_change
+from .test_admin import admin_url, commitment_form_data
+
+pytestmark = pytest.mark.django_db
+
+DAY = datetime.date
+
+
+def fresh(commitment):
+    return Commitment.objects.get(pk=commitment.pk)
+
+
+class TestPartyEntries:
+    def test_an_entry_for_one_party_leaves_the_commitment_s_status_and_a_shared_one_sets_it(self):
+        commitment = make_commitment()
+        make_status_change(commitment, date=DAY(2026, 3, 1), status="fulfilled", party=country("IT"))
+        assert fresh(commitment).status == "announced"
+        make_status_change(commitment, date=DAY(2026, 4, 1), status="in-progress")
+        assert fresh(commitment).status == "in-progress"
+
+    def test_each_party_s_status_is_its_latest_own_or_shared_entry(self):
+        entries = [
+            (DAY(2026, 1, 16), 1, "announced", None),
+            (DAY(2026, 3, 1), 2, "fulfilled", "IT"),
+            (DAY(2026, 3, 2), 3, "in-progress", "JP"),
+        ]
+        assert StatusChange.party_statuses(entries) == {"IT": "fulfilled", "JP": "in-progress"}
+        later_shared = [*entries, (DAY(2026, 5, 1), 4, "lapsed", None)]
+        assert StatusChange.party_statuses(later_shared) == {"IT": "lapsed", "JP": "lapsed"}
+
+    def test_an_entry_concerns_one_of_the_commitment_s_parties(self):
+        commitment = make_commitment(parties=["IT", "JP"])
+        entry = StatusChange(
+            commitment=commitment,
+            date=DAY(2026, 3, 1),
+            status="fulfilled",
+            party=country("FR"),
+            source=make_source(),
+        )
+        with pytest.raises(ValidationError, match=r"The commitment's parties \(IT, JP\) do not include FR."):
+            entry.clean()
+
+    def test_one_status_a_day_for_all_parties_and_one_a_day_for_each_party(self):
+        commitment = make_commitment()
+        make_status_change(commitment, date=DAY(2026, 3, 1), status="fulfilled", party=country("IT"))
+        make_status_change(commitment, date=DAY(2026, 3, 1), status="fulfilled", party=country("JP"))
+        make_status_change(commitment, date=DAY(2026, 3, 1), status="fulfilled")
+        for party in (country("IT"), None):
+            with pytest.raises(IntegrityError), transaction.atomic():
+                make_status_change(commitment, date=DAY(2026, 3, 1), status="fulfilled", party=party)
+
+
+class TestReviews:
+    def test_a_review_restates_the_status_in_effect_for_its_party_before_it(self):
+        history = [
+            (DAY(2026, 1, 16), 1, "announced", None, False),
+            (DAY(2026, 3, 1), 2, "in-progress", "IT", False),
+            (DAY(2026, 4, 1), 3, "in-progress", "IT", True),
+            (DAY(2026, 4, 1), 4, "announced", "JP", True),
+            (DAY(2026, 5, 1), 5, "announced", None, True),
+        ]
+        assert StatusChange.history_problems(history) == {}
+
+    def test_a_review_that_changes_the_status_or_comes_first_is_a_problem(self):
+        history = [
+            (DAY(2026, 1, 16), 1, "announced", None, True),
+            (DAY(2026, 3, 1), 2, "in-progress", None, True),
+            (DAY(2026, 4, 1), 3, "fulfilled", "IT", True),
+        ]
+        assert StatusChange.history_problems(history) == {
+            0: "A review restates a status: the history needs an entry before it.",
+            1: "A review finds no change: its status is the one in effect before it (Announced).",
+            2: "A review finds no change: its status is the one in effect before it (In progress).",
+        }
+
+    def test_the_database_keeps_the_day_of_the_latest_entry_of_any_kind(self):
+        commitment = make_commitment()
+        assert fresh(commitment).reviewed_on == commitment.meeting.date
+        make_status_change(commitment, date=DAY(2026, 3, 1), status="announced", review=True)
+        assert fresh(commitment).reviewed_on == DAY(2026, 3, 1)
+        own = make_status_change(commitment, date=DAY(2026, 5, 1), status="fulfilled", party=country("IT"))
+        assert (fresh(commitment).reviewed_on, fresh(commitment).status) == (DAY(2026, 5, 1), "announced")
+        own.delete()
+        assert fresh(commitment).reviewed_on == DAY(2026, 3, 1)
+
+    def test_the_database_refuses_a_review_day_the_history_does_not_give(self):
+        commitment = make_commitment()
+        with pytest.raises(IntegrityError), transaction.atomic():
+            Commitment.objects.filter(pk=commitment.pk).update(reviewed_on=DAY(2026, 6, 1))
+        with pytest.raises(IntegrityError), transaction.atomic():
+            Commitment.objects.filter(pk=commitment.pk).update(reviewed_on=None)
+        assert fresh(commitment).reviewed_on == commitment.meeting.date
+
+    def test_saving_a_commitment_never_writes_its_review_day(self):
+        commitment = make_commitment()
+        make_status_change(commitment, date=DAY(2026, 3, 1), status="announced", review=True)
+        commitment.summary = "Renamed"  # `commitment.reviewed_on` is still the day it was loaded with
+        commitment.save()
+        assert fresh(commitment).reviewed_on == DAY(2026, 3, 1)
+
+
+class TestAdmin:
+    def test_an_editor_records_a_party_s_entry_and_a_review(self, editor_client):
+        commitment = make_commitment()
+        data = commitment_form_data(
+            commitment,
+            **{
+                "history-TOTAL_FORMS": "2",
+                "history-0-date": "2026-03-01",
+                "history-0-status": "fulfilled",
+                "history-0-party": "IT",
+                "history-1-date": "2026-04-01",
+                "history-1-status": "announced",
+                "history-1-review": "on",
+                "history-1-source": str(make_source().pk),
+            },
+        )
+        response = editor_client.post(admin_url(Commitment, "change", commitment.pk), data)
+        assert response.status_code == 302, response.context["errors"] if response.context else response
+        commitment = fresh(commitment)
+        assert (commitment.status, commitment.reviewed_on) == ("announced", DAY(2026, 4, 1))
+        assert commitment.history.get(party="IT").status == "fulfilled"
+
+    def test_a_review_that_changes_the_status_is_refused_with_the_model_s_message(self, editor_client):
+        commitment = make_commitment()
+        data = commitment_form_data(commitment, **{"history-0-review": "on"})
+        response = editor_client.post(admin_url(Commitment, "change", commitment.pk), data)
+        assert response.status_code == 200
+        assert "A review finds no change: its status is the one in effect before it (Announced)." in (
+            response.content.decode()
+        )
+        assert fresh(commitment).history.count() == 1
+
+    def test_an_entry_for_a_country_that_is_not_a_party_is_refused(self, editor_client):
+        commitment = make_commitment(parties=["IT", "JP"])
+        data = commitment_form_data(commitment, **{"history-0-party": "FR"})
+        response = editor_client.post(admin_url(Commitment, "change", commitment.pk), data)
+        assert response.status_code == 200
+        assert "The commitment&#x27;s parties (IT, JP) do not include FR." in response.content.decode()
