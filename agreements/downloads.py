@@ -52,6 +52,7 @@ MEETING_VALUES = ("slug", "date", "end_date", "kind", "title", "summary", "city"
 COMMITMENT_VALUES = (
     *("pk", "summary", "detail", "topic_id", "status", "target_date", "target_precision"),
     *("level_from", "level_to", "meeting__slug", "meeting_date", "meeting__title"),
+    *("reviewed_on", "superseded"),
 )
 
 
@@ -134,6 +135,9 @@ def commitment_record(row, request):
         "parties": row["parties"],
         "target": Commitment.target_text(row["target_date"], row["target_precision"]) or None,
         "overdue": Commitment.overdue(row["target_date"], row["status"]),
+        "reviewed_on": row["reviewed_on"].isoformat() if row["reviewed_on"] else None,
+        "stale": Commitment.stale(row["status"], row["reviewed_on"]),
+        "superseded": row["superseded"],
         "level_from": row["level_from"],
         "level_to": row["level_to"],
         "meeting": row["meeting__slug"],
@@ -262,6 +266,9 @@ COLUMNS = {
         "parties",
         "target",
         "overdue",
+        "reviewed_on",
+        "stale",
+        "superseded",
         "level_from",
         "level_to",
         "meeting",

@@ -525,6 +525,14 @@ class MeetingFilter(ListFilterSet):
         return MeetingKind.choices
 
 
+class CommitmentFilterForm(forms.Form):
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("party_status") and len(cleaned.get("country") or []) != 1:
+            self.add_error("party_status", "Choose one party (country) to filter by its status.")
+        return cleaned
+
+
 class CommitmentFilter(ListFilterSet):
     topic = TopicsFilter(
         label="Topics (any of)",
@@ -558,6 +566,23 @@ class CommitmentFilter(ListFilterSet):
         lookup_expr="lt",
         method="only_overdue",
         widget=forms.CheckboxInput,
+    )
+    party_status = filters.ChoiceFilter(
+        label="Status for that party",
+        field_name="status",
+        lookup_expr="exact",
+        choices=Status.choices,
+        empty_label="Any",
+        method="by_party_status",
+        help_text="With one party chosen: its own status, where the parties' statuses differ.",
+    )
+    stale = filters.BooleanFilter(
+        label="Stale only",
+        field_name="reviewed_on",
+        lookup_expr="lt",
+        method="only_stale",
+        widget=forms.CheckboxInput,
+        help_text="Open, and not reviewed for more than a year.",
     )
     date_after = DayFilter(label="Agreed from", field_name="meeting_date", lookup_expr="gte")
     date_before = DayFilter(label="Agreed until", field_name="meeting_date", lookup_expr="lte")
@@ -599,9 +624,19 @@ class CommitmentFilter(ListFilterSet):
     class Meta:
         model = Commitment
         fields = []
+        form = CommitmentFilterForm
 
     def only_overdue(self, queryset, name, value):
         return queryset.overdue() if value else queryset
+
+    def only_stale(self, queryset, name, value):
+        return queryset.stale() if value else queryset
+
+    def by_party_status(self, queryset, name, value):
+        if not value:
+            return queryset
+        (country,) = self.form.cleaned_data["country"]
+        return queryset.with_party_status(country.code).filter(party_status=value)
 
     def tally(self, values):
         active = self.active(values)

@@ -11,7 +11,7 @@ import re
 import pycountry
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Count, Exists, F, OuterRef, Q
+from django.db.models import Count, Exists, F, OuterRef, Q, Subquery
 from django.db.models.functions import ExtractYear, Length, Upper
 from django.db.models.lookups import Exact
 from django.http import QueryDict
@@ -403,9 +403,20 @@ class Status(models.TextChoices):
     LAPSED = "lapsed", "Lapsed"
 
 
+OPEN_STATUSES = (Status.ANNOUNCED, Status.IN_PROGRESS)  # neither fulfilled nor lapsed
+
+
 class TargetPrecision(models.TextChoices):
     YEAR = "year", "Year"
     DAY = "day", "Day"
+
+
+STALE_AFTER = datetime.timedelta(days=365)
+
+
+def stale_before(today=None):
+    """The day before which an open commitment's last review makes it stale."""
+    return (today or timezone.localdate()) - STALE_AFTER
 
 
 class CommitmentQuerySet(models.QuerySet):
@@ -428,6 +439,21 @@ class CommitmentQuerySet(models.QuerySet):
     def overdue(self, today=None):
         today = today or timezone.localdate()
         return self.filter(target_date__lt=today).exclude(status=Status.FULFILLED)
+
+    def stale(self, today=None):
+        """Still open (announced or in progress) and not reviewed for more than `STALE_AFTER`."""
+        return self.filter(status__in=OPEN_STATUSES, reviewed_on__lt=stale_before(today))
+
+    def with_party_status(self, code):
+        """Each with `party_status`: the status for the party `code`, that of its latest history
+        entry for that party or for all."""
+        latest = (
+            StatusChange.objects.filter(commitment=OuterRef("pk"))
+            .filter(Q(party__isnull=True) | Q(party=code))
+            .order_by("-date", "-id")
+            .values("status")[:1]
+        )
+        return self.annotate(party_status=Subquery(latest))
 
     def with_related(self):
         return self.select_related("meeting", "topic").prefetch_related("parties")
@@ -669,6 +695,26 @@ class Commitment(Timestamped):
 
     def is_overdue(self, today=None):
         return self.overdue(self.target_date, self.status, today)
+
+    def is_stale(self, today=None):
+        return self.stale(self.status, self.reviewed_on, today)
+
+    @staticmethod
+    def stale(status, reviewed_on, today=None):
+        """Still open and not reviewed for more than `STALE_AFTER` (as `CommitmentQuerySet.stale`)."""
+        return status in OPEN_STATUSES and reviewed_on is not None and reviewed_on < stale_before(today)
+
+    def party_status_rows(self):
+        """[(country, status)] for each party where the parties' statuses differ, else []: from its
+        prefetched history and parties."""
+        entries = [(e.date, e.id, e.status, e.party_id) for e in self.history.all()]
+        own = StatusChange.party_statuses(entries)
+        if not own:
+            return []
+        statuses = {country: own.get(country.code, self.status) for country in self.parties.all()}
+        if len(set(statuses.values())) < 2:
+            return []
+        return [(country, Status(status)) for country, status in statuses.items()]
 
     @staticmethod
     def target_text(target_date, precision):

@@ -353,7 +353,7 @@ class CommitmentDetailView(CachedPageMixin, DetailView):
         Commitment.objects.with_related()
         .select_related("agreement", "fulfilled_by")
         .prefetch_related(
-            Prefetch("history", queryset=StatusChange.objects.select_related("source")),
+            Prefetch("history", queryset=StatusChange.objects.select_related("source", "party")),
             Prefetch("citations", queryset=CommitmentCitation.objects.select_related("source")),
         )
     )
@@ -364,6 +364,7 @@ class CommitmentDetailView(CachedPageMixin, DetailView):
         parties = list(commitment.parties.all())
         return super().get_context_data(
             status_definition=STATUS_DEFINITIONS.get(commitment.status, ""),
+            party_statuses=commitment.party_status_rows(),
             pair=Pair(*parties) if len(parties) == 2 else None,
             thread=commitment_thread(commitment),
             **kwargs,

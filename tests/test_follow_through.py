@@ -2,14 +2,17 @@
 commitment was last reviewed, at the model, in the database and through the admin."""
 
 import datetime
+import json
+import re
 
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from agreements.models import Commitment, StatusChange
 
-from .factories import country, make_commitment, make_source, make_status_change
+from .factories import country, make_commitment, make_meeting, make_source, make_status_change
 from .test_admin import admin_url, commitment_form_data
 
 pytestmark = pytest.mark.django_db
@@ -148,3 +151,88 @@ class TestAdmin:
         response = editor_client.post(admin_url(Commitment, "change", commitment.pk), data)
         assert response.status_code == 200
         assert "The commitment&#x27;s parties (IT, JP) do not include FR." in response.content.decode()
+
+
+# Pages ------------------------------------------------------------------------------------------
+
+
+def old_commitment(summary, review_on=None, status="announced", **fields):
+    """A commitment agreed in 2020, its latest entry on `review_on` (a review restating `status`)."""
+    meeting = make_meeting(date=DAY(2020, 3, 1))
+    commitment = make_commitment(meeting=meeting, summary=summary, **fields)
+    if status != "announced":
+        make_status_change(commitment, date=DAY(2020, 4, 1), status=status)
+    if review_on:
+        make_status_change(commitment, date=review_on, status=status, review=True)
+    return fresh(commitment)
+
+
+class TestFreshness:
+    def test_stale_means_open_and_not_reviewed_for_more_than_a_year_on_a_fixed_today(self):
+        today = DAY(2026, 12, 1)
+        year_ago = old_commitment("Reviewed a year ago", review_on=DAY(2025, 12, 1))
+        older = old_commitment("Reviewed a year and a day ago", review_on=DAY(2025, 11, 30))
+        done = old_commitment("Fulfilled long ago", status="fulfilled")
+        never = old_commitment("Only announced", status="announced")
+        stale = set(Commitment.objects.stale(today=today))
+        assert stale == {older, never}
+        assert [c.is_stale(today) for c in (year_ago, older, done, never)] == [False, True, False, True]
+
+    def test_the_list_shows_the_stale_ones_and_the_page_says_when_each_was_reviewed(self, client):
+        old_commitment("Left alone since 2020")
+        today = timezone.localdate()
+        make_status_change(
+            make_commitment(summary="Reviewed today"), date=today, status="announced", review=True
+        )
+        response = client.get("/commitments/", {"stale": "on"})
+        assert [c.summary for c in response.context["commitment_list"]] == ["Left alone since 2020"]
+        assert 'title="Open, and not reviewed since 1 March 2020">stale</span>' in response.content.decode()
+        reviewed = Commitment.objects.get(summary="Reviewed today")
+        page = client.get(reviewed.get_absolute_url()).content.decode()
+        assert f'<dt>Last reviewed</dt><dd><time datetime="{today.isoformat()}">' in page
+        assert "Reviewed, no change:" in page
+
+    def test_downloads_carry_the_review_day_and_whether_it_is_stale(self, client):
+        old_commitment("Left alone since 2020")
+        response = client.get("/commitments/", {"format": "json"})
+        rows = json.loads(b"".join(response.streaming_content))["results"]
+        assert [(row["reviewed_on"], row["stale"], row["superseded"]) for row in rows] == [
+            ("2020-03-01", True, False)
+        ]
+
+
+class TestPartyStatusPages:
+    def commitment(self):
+        commitment = make_commitment(summary="Ratify the convention", parties=["IT", "JP"])
+        make_status_change(commitment, date=DAY(2026, 3, 1), status="fulfilled", party=country("IT"))
+        return commitment
+
+    def test_the_page_shows_each_party_s_status_where_they_differ(self, client):
+        page = client.get(self.commitment().get_absolute_url()).content.decode()
+        table = page.split('<table class="data party-statuses">')[1].split("</table>")[0]
+        rows = re.findall(
+            r'<th scope="row"><a href="[^"]+">([^<]+)</a></th><td><a class="status status-([a-z-]+)"', table
+        )
+        assert rows == [("Italy", "fulfilled"), ("Japan", "announced")]
+        assert "for Italy" in page
+
+    def test_no_party_table_while_the_parties_agree(self, client):
+        commitment = make_commitment()
+        assert "party-statuses" not in client.get(commitment.get_absolute_url()).content.decode()
+
+    def test_the_list_filters_by_one_party_s_status(self, client):
+        self.commitment()
+        make_commitment(summary="Untouched", parties=["IT", "JP"])
+        for code, status, expected in [
+            ("it", "fulfilled", ["Ratify the convention"]),
+            ("jp", "fulfilled", []),
+            ("jp", "announced", ["Untouched", "Ratify the convention"]),
+        ]:
+            response = client.get("/commitments/", {"country": code, "party_status": status})
+            assert [c.summary for c in response.context["commitment_list"]] == expected, (code, status)
+
+    def test_a_party_s_status_needs_one_party(self, client):
+        for query in ({"party_status": "fulfilled"}, {"party_status": "fulfilled", "country": ["it", "jp"]}):
+            response = client.get("/commitments/", query)
+            assert response.status_code == 400
+            assert "Choose one party (country) to filter by its status." in response.content.decode()
