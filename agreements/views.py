@@ -54,6 +54,7 @@ from .templatetags.agreements_tags import MAX_DOTS, MAX_LEVELS
 
 DETAIL_LIST_LENGTH = 20  # rows of a list on a detail page; the full list is one link away
 PER_GROUP_LENGTH = 10  # rows of each topic or status group on a detail page
+MAX_THREAD_LINKS = 500  # links a pair page reads to draw its threads
 MAX_PAGES = 400  # pages of a list a reader can open: its first 10,000 rows, each page an index read
 
 STATUS_DEFINITIONS = {
@@ -377,16 +378,52 @@ def commitment_thread(commitment):
     keys = CommitmentLink.objects.thread_of(commitment)
     if len(keys) < 2:
         return []
-    rows = list(
-        Commitment.objects.filter(pk__in=keys).select_related("meeting").order_by("meeting_date", "id")
-    )
-    by_key = {row.pk: row for row in rows}
-    links = {}
-    for link in CommitmentLink.objects.filter(commitment__in=keys, earlier__in=keys):
-        links.setdefault(link.commitment_id, []).append(
+    rows = Commitment.objects.filter(pk__in=keys).select_related("meeting")
+    return thread_items(rows, CommitmentLink.objects.filter(commitment__in=keys, earlier__in=keys))
+
+
+def thread_items(rows, links):
+    """[{commitment, links}] of `rows` in the order they were agreed, each with the `links` it
+    makes to earlier ones (kind, earlier commitment, note)."""
+    rows = sorted(rows, key=lambda row: (row.meeting_date, row.pk))
+    by_key, made = {row.pk: row for row in rows}, {}
+    for link in links:
+        made.setdefault(link.commitment_id, []).append(
             {"kind": link.get_kind_display().lower(), "earlier": by_key[link.earlier_id], "note": link.note}
         )
-    return [{"commitment": row, "links": links.get(row.pk, [])} for row in rows]
+    return [{"commitment": row, "links": made.get(row.pk, [])} for row in rows]
+
+
+def pair_threads(pair, limit=PER_GROUP_LENGTH):
+    """The threads of the pair's commitments (those linked to each other), the latest first: at
+    most `limit`, read from the latest MAX_THREAD_LINKS links."""
+    keys = CommitmentPair.objects.between(pair.a, pair.b).values("commitment")
+    links = list(
+        CommitmentLink.objects.filter(commitment__in=keys, earlier__in=keys)
+        .select_related("commitment__meeting", "earlier__meeting")
+        .order_by("-commitment__meeting_date", "-id")[:MAX_THREAD_LINKS]
+    )
+    thread_of = {}  # commitment key: the set of keys of its thread (union of linked ones)
+    for link in links:
+        joined = thread_of.get(link.commitment_id, {link.commitment_id}) | thread_of.get(
+            link.earlier_id, {link.earlier_id}
+        )
+        for key in joined:
+            thread_of[key] = joined
+    rows = {row.pk: row for link in links for row in (link.commitment, link.earlier)}
+    threads, seen = [], set()
+    for link in links:  # latest first
+        keys_of_thread = thread_of[link.commitment_id]
+        if id(keys_of_thread) in seen:
+            continue
+        seen.add(id(keys_of_thread))
+        threads.append(
+            thread_items(
+                [rows[key] for key in keys_of_thread],
+                [other for other in links if other.commitment_id in keys_of_thread],
+            )
+        )
+    return threads[:limit]
 
 
 class AgreementDetailView(CachedPageMixin, DetailView):
@@ -644,6 +681,7 @@ class RelationDetailView(CachedPageMixin, TemplateView):
             current_level=upgrades[-1].level_to if upgrades else "",
             matrix=matrix,
             statuses=Status.choices,
+            threads=pair_threads(pair),
             **kwargs,
         )
 

@@ -28,7 +28,7 @@ PAGES = {
     "/leaders/?format=json": 2,
     "/topics/?format=csv": 3,
     "/relations/?format=json": 2,
-    "/relations/it-jp/": 27,
+    "/relations/it-jp/": 28,
     "/relations/it-jp/feed/": 8,
     "/countries/jp/": 12,
     "/topics/space/": 7,  # two queries for each status the topic has

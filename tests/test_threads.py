@@ -5,7 +5,8 @@ import datetime
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
+from django.test.utils import CaptureQueriesContext
 
 from agreements.models import Commitment, CommitmentLink
 
@@ -118,3 +119,35 @@ class TestPages:
             CommitmentLink.objects.create(commitment=later, earlier=earlier, kind="reaffirms")
         with django_assert_num_queries(8):
             client.get(chain[0].get_absolute_url())
+
+    def test_the_pair_page_shows_each_thread_once_latest_first_and_alone_ones_not(self, client, three):
+        first, second, last = three
+        CommitmentLink.objects.create(commitment=second, earlier=first, kind="extends")
+        CommitmentLink.objects.create(commitment=last, earlier=second, kind="supersedes")
+        older = agreed_on(datetime.date(2021, 5, 1), summary="Old pledge")
+        renewed = agreed_on(datetime.date(2022, 5, 1), summary="Old pledge renewed")
+        CommitmentLink.objects.create(commitment=renewed, earlier=older, kind="reaffirms")
+        agreed_on(datetime.date(2025, 1, 1), summary="A pledge alone")
+        page = client.get("/relations/it-jp/").content.decode()
+        section = page.split('id="threads-heading"')[1].split("</section>")[0]
+        threads = [part.split("</ol>")[0] for part in section.split('<ol class="history thread">')[1:]]
+        order = ["Strategic partnership", "Action plan", "Special strategic partnership"]
+        assert [[name for name in order if f">{name}</a>" in thread] for thread in threads] == [order, []]
+        assert ">Old pledge</a>" in threads[1] and "Reaffirms “Old pledge” (2021)" in threads[1]
+        assert "A pledge alone" not in section
+
+    def test_the_pair_page_s_threads_cost_the_same_queries_however_many(
+        self, client, django_assert_num_queries
+    ):
+        def pairs(count, start):
+            for n in range(count):
+                earlier = agreed_on(datetime.date(2000 + start + n, 1, 1), summary=f"Pledge {start + n}")
+                later = agreed_on(datetime.date(2000 + start + n, 6, 1), summary=f"Pledge {start + n} again")
+                CommitmentLink.objects.create(commitment=later, earlier=earlier, kind="reaffirms")
+
+        pairs(1, 0)
+        with CaptureQueriesContext(connection) as small:
+            client.get("/relations/it-jp/")  # cold: the write changed the data version
+        pairs(4, 1)
+        with django_assert_num_queries(len(small.captured_queries)):
+            client.get("/relations/it-jp/")
