@@ -86,6 +86,15 @@ class LongSelectMultiple(LongSelect, forms.SelectMultiple):
     pass
 
 
+class LongSelectOfList(LongSelect):
+    """One choice on the page for a field of repeatable values: a value repeated in the URL is
+    still read (and refused by the form), and the empty choice is no value."""
+
+    def value_from_datadict(self, data, files, name):
+        values = data.getlist(name) if hasattr(data, "getlist") else [data.get(name)]
+        return [value for value in values if value]
+
+
 # Fields that check a value's shape before it reaches the database ---------------------------
 
 
@@ -228,6 +237,10 @@ def country_options():
 def agreement_country_options():
     countries = Country.objects.with_agreements().values_list("code", "name")
     return [(code.lower(), name) for code, name in countries]
+
+
+def party_options():
+    return [("", "Any party"), *country_options()]
 
 
 def leader_options():
@@ -528,8 +541,10 @@ class MeetingFilter(ListFilterSet):
 class CommitmentFilterForm(forms.Form):
     def clean(self):
         cleaned = super().clean()
-        if cleaned.get("party_status") and len(cleaned.get("country") or []) != 1:
-            self.add_error("party_status", "Choose one party (country) to filter by its status.")
+        if len(cleaned.get("party") or []) > 1:
+            self.add_error("party", "Choose one party.")
+        elif cleaned.get("party_status") and not cleaned.get("party"):
+            self.add_error("party_status", "Choose the party whose status this is.")
         return cleaned
 
 
@@ -567,6 +582,17 @@ class CommitmentFilter(ListFilterSet):
         method="only_overdue",
         widget=forms.CheckboxInput,
     )
+    party = CountriesFilter(
+        label="Party",
+        field_name="parties",
+        lookup_expr="exact",
+        queryset=Country.objects.only("code", "name"),
+        to_field_name="code",
+        conjoined=True,
+        distinct=False,
+        widget=LongSelectOfList,
+        help_text="One country, whose own status the next filter reads.",
+    )
     party_status = filters.ChoiceFilter(
         label="Status for that party",
         field_name="status",
@@ -574,7 +600,7 @@ class CommitmentFilter(ListFilterSet):
         choices=Status.choices,
         empty_label="Any",
         method="by_party_status",
-        help_text="With one party chosen: its own status, where the parties' statuses differ.",
+        help_text="That party's own status: its latest history entry for that party or for all.",
     )
     stale = filters.BooleanFilter(
         label="Stale only",
@@ -619,7 +645,7 @@ class CommitmentFilter(ListFilterSet):
         ("year", "Years", False, "year"),
     )
     year_field = "meeting_date"
-    option_lists = {"country": country_options}
+    option_lists = {"country": country_options, "party": party_options}
 
     class Meta:
         model = Commitment
@@ -635,8 +661,8 @@ class CommitmentFilter(ListFilterSet):
     def by_party_status(self, queryset, name, value):
         if not value:
             return queryset
-        (country,) = self.form.cleaned_data["country"]
-        return queryset.with_party_status(country.code).filter(party_status=value)
+        (party,) = self.form.cleaned_data["party"]
+        return queryset.with_party_status(party.code).filter(party_status=value)
 
     def tally(self, values):
         active = self.active(values)

@@ -228,11 +228,17 @@ class TestPartyStatusPages:
             ("jp", "fulfilled", []),
             ("jp", "announced", ["Untouched", "Ratify the convention"]),
         ]:
-            response = client.get("/commitments/", {"country": code, "party_status": status})
+            response = client.get("/commitments/", {"party": code, "party_status": status})
             assert [c.summary for c in response.context["commitment_list"]] == expected, (code, status)
 
-    def test_a_party_s_status_needs_one_party(self, client):
-        for query in ({"party_status": "fulfilled"}, {"party_status": "fulfilled", "country": ["it", "jp"]}):
-            response = client.get("/commitments/", query)
-            assert response.status_code == 400
-            assert "Choose one party (country) to filter by its status." in response.content.decode()
+    @pytest.mark.parametrize(
+        ("query", "message"),
+        [
+            ({"party_status": "fulfilled"}, "Choose the party whose status this is."),
+            ({"party_status": "fulfilled", "party": ["it", "jp"]}, "Choose one party."),
+        ],
+    )
+    def test_a_party_s_status_needs_one_party(self, client, query, message):
+        response = client.get("/commitments/", query)
+        assert response.status_code == 400
+        assert message in response.content.decode()
