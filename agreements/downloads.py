@@ -231,6 +231,18 @@ def relation_record(tally, request):
     }
 
 
+def scorecard_record(row, request):
+    figure = row["figure"]
+    return {
+        "scope": row["scope"],
+        "figure": figure.name,
+        "party": figure.party,
+        "status": figure.status,
+        "value": figure.value,
+        "url": request.build_absolute_uri(figure.url) if figure.url else None,
+    }
+
+
 RECORDS = {
     "meetings": meeting_record,
     "agreements": agreement_record,
@@ -239,6 +251,7 @@ RECORDS = {
     "leaders": leader_record,
     "topics": topic_record,
     "relations": relation_record,
+    "scorecard": scorecard_record,
 }
 ROW_READERS = {"meetings": meeting_rows, "commitments": commitment_rows, "agreements": agreement_rows}
 COLUMNS = {
@@ -305,6 +318,7 @@ COLUMNS = {
     ],
     "topics": ["slug", "url", "name", "commitments", "announced", "in_progress", "fulfilled", "lapsed"],
     "relations": ["pair", "url", "countries", "names", "meetings", "commitments"],
+    "scorecard": ["scope", "figure", "party", "status", "value", "url"],
 }
 
 

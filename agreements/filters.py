@@ -6,6 +6,7 @@ style) are computed here too, from the filterset's own data.
 """
 
 import datetime
+import functools
 import re
 
 import django_filters as filters
@@ -88,7 +89,17 @@ class LongSelectMultiple(LongSelect, forms.SelectMultiple):
 
 class LongSelectOfList(LongSelect):
     """One choice on the page for a field of repeatable values: a value repeated in the URL is
-    still read (and refused by the form), and the empty choice is no value."""
+    still read (and refused by the form), and the empty choice, offered first, is no value."""
+
+    empty_label = "Any"
+
+    def render(self, name, value, attrs=None, renderer=None):
+        choices = self.choices
+        self.choices = [("", self.empty_label), *choices]
+        try:
+            return super().render(name, value, attrs, renderer)
+        finally:
+            self.choices = choices
 
     def value_from_datadict(self, data, files, name):
         values = data.getlist(name) if hasattr(data, "getlist") else [data.get(name)]
@@ -239,10 +250,6 @@ def agreement_country_options():
     return [(code.lower(), name) for code, name in countries]
 
 
-def party_options():
-    return [("", "Any party"), *country_options()]
-
-
 def leader_options():
     return [("", "Any leader"), *Leader.objects.values_list("slug", "name")]
 
@@ -283,8 +290,15 @@ class ListFilterSet(filters.FilterSet):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        read = {}  # each function read once, when the form is rendered, for the fields sharing it
         for name, options in self.option_lists.items():
-            self.form.fields[name].widget.choices = options
+            self.form.fields[name].widget.choices = functools.partial(self._options, read, options)
+
+    @staticmethod
+    def _options(read, options):
+        if options not in read:
+            read[options] = options()
+        return read[options]
 
     def active(self, values):
         """The parameters with a value among `values` (cleaned data), but the sort order."""
@@ -645,7 +659,7 @@ class CommitmentFilter(ListFilterSet):
         ("year", "Years", False, "year"),
     )
     year_field = "meeting_date"
-    option_lists = {"country": country_options, "party": party_options}
+    option_lists = {"country": country_options, "party": country_options}
 
     class Meta:
         model = Commitment

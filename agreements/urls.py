@@ -17,13 +17,22 @@ urlpatterns = [
     path("agreements/<slug:slug>/", views.AgreementDetailView.as_view(), name="agreement-detail"),
     path("countries/", views.CountryListView.as_view(), name="country-list"),
     path("countries/<str:code>/", views.CountryDetailView.as_view(), name="country-detail"),
+    path(
+        "countries/<str:code>/follow-through/",
+        views.CountryScorecardView.as_view(),
+        name="country-scorecard",
+    ),
     path("leaders/", views.LeaderListView.as_view(), name="leader-list"),
     path("leaders/<slug:slug>/", views.LeaderDetailView.as_view(), name="leader-detail"),
     path("topics/", views.TopicListView.as_view(), name="topic-list"),
     path("topics/<slug:slug>/", views.TopicDetailView.as_view(), name="topic-detail"),
+    path("topics/<slug:slug>/follow-through/", views.TopicScorecardView.as_view(), name="topic-scorecard"),
     path("relations/", views.RelationListView.as_view(), name="relation-list"),
     re_path(rf"^relations/{PAIR}/$", views.RelationDetailView.as_view(), name="relation-detail"),
     re_path(rf"^relations/{PAIR}/feed/$", feeds.RelationFeed(), name="relation-feed"),
+    re_path(
+        rf"^relations/{PAIR}/follow-through/$", views.PairScorecardView.as_view(), name="relation-scorecard"
+    ),
     path("feeds/meetings/", feeds.MeetingFeed(), name="meeting-feed"),
     path("feeds/commitments/", feeds.CommitmentFeed(), name="commitment-feed"),
     path("feeds/agreements/", feeds.AgreementFeed(), name="agreement-feed"),

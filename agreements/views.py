@@ -18,7 +18,7 @@ from django.views.generic import DetailView, ListView, TemplateView
 from django.views.generic.base import ContextMixin
 from django_filters.views import FilterView
 
-from . import downloads
+from . import downloads, scorecards
 from .caching import cached_page
 from .filters import AgreementFilter, CommitmentFilter, MeetingFilter
 from .models import (
@@ -32,6 +32,7 @@ from .models import (
     CommitmentPair,
     CommitmentTally,
     Country,
+    CountryCommitment,
     CountryMeeting,
     CountryTally,
     DiplomaticTie,
@@ -684,6 +685,89 @@ class RelationDetailView(CachedPageMixin, TemplateView):
             threads=pair_threads(pair),
             **kwargs,
         )
+
+
+# Scorecards --------------------------------------------------------------------------------------
+
+
+class ScorecardView(TemplateView):
+    """What became of the commitments of a pair, a country or a topic (`agreements.scorecards`):
+    the page, or its figures as CSV or JSON (`format=`)."""
+
+    template_name = "agreements/scorecard.html"
+
+    def get(self, request, *args, **kwargs):
+        fmt = export_format(request)
+        if fmt:
+            return self.find_scope(**kwargs) or download(request, "scorecard", fmt, self.figures)
+        parent = super().get
+        return cached_page(
+            (type(self).__name__, tuple(sorted(kwargs.items()))),
+            lambda: self.find_scope(**kwargs) or parent(request),
+        )
+
+    @cached_property
+    def card(self):
+        return scorecards.build(**self.scope())
+
+    def figures(self):
+        return [{"scope": self.card.title, "figure": figure} for figure in self.card.figures()]
+
+    def get_context_data(self, **kwargs):
+        card = self.card
+        return super().get_context_data(card=card, statuses=Status.choices, back=self.back(), **kwargs)
+
+
+class PairScorecardView(ScorecardView):
+    def find_scope(self, a, b):
+        self.pair, moved = pair_from_url("agreements:relation-scorecard", a, b)
+        return moved
+
+    def scope(self):
+        pair = self.pair
+        return {
+            "title": f"{pair.a.name} and {pair.b.name}",
+            "commitments": pair.commitments(),
+            "list_params": {"country": [pair.a.code.lower(), pair.b.code.lower()]},
+            "parties": [pair.a, pair.b],
+        }
+
+    def back(self):
+        return self.pair.get_absolute_url()
+
+
+class CountryScorecardView(ScorecardView):
+    def find_scope(self, code):
+        self.country = country_by_code(code)
+
+    def scope(self):
+        country = self.country
+        return {
+            "title": country.name,
+            "commitments": Commitment.objects.filter(
+                pk__in=CountryCommitment.objects.filter(country=country).values("commitment")
+            ),
+            "list_params": {"country": [country.code.lower()]},
+            "parties": [country],
+        }
+
+    def back(self):
+        return self.country.get_absolute_url()
+
+
+class TopicScorecardView(ScorecardView):
+    def find_scope(self, slug):
+        self.topic = get_object_or_404(Topic, slug=slug)
+
+    def scope(self):
+        return {
+            "title": self.topic.name,
+            "commitments": Commitment.objects.on_topic(self.topic),
+            "list_params": {"topic": [self.topic.slug]},
+        }
+
+    def back(self):
+        return self.topic.get_absolute_url()
 
 
 def status_matrix(pair, topics, cells):

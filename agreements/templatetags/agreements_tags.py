@@ -212,3 +212,48 @@ def year_bars(counts, start, end):
             }
         )
     return bars
+
+
+SCORE_BAR_WIDTH, SCORE_BAR_HEIGHT = 240, 18
+
+
+@register.simple_tag
+def status_bar(figures, label):
+    """A horizontal bar of `figures` (one per status, in order), each part as wide as its share,
+    with `label` as its accessible name; the numbers stand beside it in the page's table."""
+    total = sum(figure.value for figure in figures)
+    parts, x = [], 0.0
+    for figure in figures:
+        if not figure.value:
+            continue
+        width = SCORE_BAR_WIDTH * figure.value / total
+        parts.append(
+            format_html(
+                '<rect x="{}" y="0" width="{}" height="{}" class="score-{}"><title>{}: {}</title></rect>',
+                f"{x:.1f}",
+                f"{width:.1f}",
+                SCORE_BAR_HEIGHT,
+                figure.status,
+                figure.status.replace("-", " ").capitalize(),
+                figure.value,
+            )
+        )
+        x += width
+    if not parts:
+        parts.append(
+            format_html(
+                '<rect x="0" y="0" width="{}" height="{}" class="score-none"></rect>',
+                SCORE_BAR_WIDTH,
+                SCORE_BAR_HEIGHT,
+            )
+        )
+    return format_html(
+        '<svg class="score-bar" viewBox="0 0 {} {}" width="{}" height="{}" role="img" aria-label="{}">'
+        "{}</svg>",
+        SCORE_BAR_WIDTH,
+        SCORE_BAR_HEIGHT,
+        SCORE_BAR_WIDTH,
+        SCORE_BAR_HEIGHT,
+        label,
+        mark_safe("".join(parts)),
+    )

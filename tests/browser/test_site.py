@@ -18,6 +18,7 @@ PAGE_TYPES = {
     "commitment": None,  # found at run time
     "relation": "/relations/it-jp/",
     "relations": "/relations/",
+    "scorecard": "/relations/it-jp/follow-through/",
     "country": "/countries/jp/",
     "countries": "/countries/",
     "leader": "/leaders/sanae-takaichi/",

@@ -1,0 +1,137 @@
+"""Follow-through scorecards: what became of the commitments of a pair, a country or a topic.
+
+Each figure is counted from the commitments themselves in one aggregate query (the scope's rows
+are one index range: the pair's or country's party rows, or the topic's index), a party's own
+statuses from the few commitments with entries for that party, and the time to fulfilment from
+the fulfilled ones' first entry saying so. Every figure carries the URL of the list it counts.
+"""
+
+import math
+import statistics
+from dataclasses import dataclass, field
+from urllib.parse import urlencode
+
+from django.db.models import Count, OuterRef, Q, Subquery
+from django.urls import reverse
+from django.utils import timezone
+
+from .models import OPEN_STATUSES, Status, StatusChange, stale_before
+
+DAYS_A_MONTH = 365.25 / 12
+
+
+@dataclass
+class Figure:
+    name: str
+    value: int | None
+    url: str = ""
+    party: str = ""
+    status: str = ""
+
+
+@dataclass
+class Scorecard:
+    title: str  # "Italy and Japan", "Japan", "Space"
+    list_params: dict  # the commitment list's parameters that select the scope
+    total: int = 0
+    by_status: list = field(default_factory=list)  # [Figure] in the statuses' order
+    by_party: list = field(default_factory=list)  # [(country, [Figure])]
+    reviewed: int = 0  # reviewed in the last twelve months
+    stale: Figure = None
+    overdue: Figure = None
+    fulfilled_with_dates: int = 0
+    median_days_to_fulfilment: int | None = None  # rounded, a half day up
+
+    @property
+    def median_months(self):
+        return round(self.median_days_to_fulfilment / DAYS_A_MONTH)
+
+    @property
+    def reviewed_share(self):
+        return round(100 * self.reviewed / self.total) if self.total else None
+
+    @property
+    def fulfilled_url(self):
+        return self.list_url(status=Status.FULFILLED)
+
+    def list_url(self, **filters):
+        query = {**self.list_params, **filters}
+        return f"{reverse('agreements:commitment-list')}?{urlencode(query, doseq=True)}"
+
+    def figures(self):
+        """Every figure, as the downloads list them."""
+        yield Figure("commitments", self.total, self.list_url())
+        yield from self.by_status
+        for _country, figures in self.by_party:
+            yield from figures
+        yield Figure("reviewed_last_12_months", self.reviewed)
+        yield self.stale
+        yield self.overdue
+        yield Figure("fulfilled_with_dates", self.fulfilled_with_dates, self.fulfilled_url)
+        yield Figure("median_days_to_fulfilment", self.median_days_to_fulfilment)
+
+
+def build(title, commitments, list_params, parties=(), today=None):
+    """The scorecard of `commitments` (a queryset of the scope), with each of `parties`' own
+    statuses; `list_params` select the same commitments in the list."""
+    today = today or timezone.localdate()
+    card = Scorecard(title, list_params)
+    counts = commitments.order_by().aggregate(
+        total=Count("pk"),
+        reviewed=Count("pk", filter=Q(reviewed_on__gte=stale_before(today))),
+        stale=Count("pk", filter=Q(status__in=OPEN_STATUSES, reviewed_on__lt=stale_before(today))),
+        overdue=Count("pk", filter=Q(target_date__lt=today) & ~Q(status=Status.FULFILLED)),
+        **{status: Count("pk", filter=Q(status=status)) for status in Status.values},
+    )
+    card.total, card.reviewed = counts["total"], counts["reviewed"]
+    card.by_status = [
+        Figure("by_status", counts[status], card.list_url(status=status), status=status)
+        for status in Status.values
+    ]
+    card.stale = Figure("stale", counts["stale"], card.list_url(stale=1))
+    card.overdue = Figure("overdue", counts["overdue"], card.list_url(overdue=1))
+    for country in parties:
+        own = {status: counts[status] for status in Status.values}
+        differing = (
+            commitments.filter(history__party=country)
+            .distinct()
+            .with_party_status(country.code)
+            .values_list("status", "party_status")
+        )
+        for overall, mine in differing:
+            own[overall] -= 1
+            own[mine] += 1
+        code = country.code.lower()
+        card.by_party.append(
+            (
+                country,
+                [
+                    Figure(
+                        "by_party_status",
+                        own[status],
+                        card.list_url(party=code, party_status=status),
+                        party=country.code,
+                        status=status,
+                    )
+                    for status in Status.values
+                ],
+            )
+        )
+    first_fulfilled = (
+        StatusChange.objects.filter(
+            commitment=OuterRef("pk"), party__isnull=True, status=Status.FULFILLED, review=False
+        )
+        .order_by("date", "id")
+        .values("date")[:1]
+    )
+    spans = [
+        (fulfilled_on - agreed_on).days
+        for agreed_on, fulfilled_on in commitments.filter(status=Status.FULFILLED)
+        .order_by()
+        .annotate(fulfilled_on=Subquery(first_fulfilled))
+        .values_list("meeting_date", "fulfilled_on")
+        if fulfilled_on
+    ]
+    card.fulfilled_with_dates = len(spans)
+    card.median_days_to_fulfilment = math.floor(statistics.median(spans) + 0.5) if spans else None
+    return card
