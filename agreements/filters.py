@@ -87,6 +87,17 @@ class LongSelectMultiple(LongSelect, forms.SelectMultiple):
     pass
 
 
+class OnOffCheckbox(forms.CheckboxInput):
+    """A checkbox whose URL value reads as people write it: `0`, `false`, `no` and `off` (any case)
+    are off, any other non-empty value on."""
+
+    def value_from_datadict(self, data, files, name):
+        value = data.get(name)
+        if value is None:
+            return False
+        return str(value).strip().lower() not in ("", "0", "false", "no", "off")
+
+
 class LongSelectOfList(LongSelect):
     """One choice on the page for a field of repeatable values: a value repeated in the URL is
     still read (and refused by the form), and the empty choice, offered first, is no value."""
@@ -594,7 +605,7 @@ class CommitmentFilter(ListFilterSet):
         field_name="target_date",
         lookup_expr="lt",
         method="only_overdue",
-        widget=forms.CheckboxInput,
+        widget=OnOffCheckbox,
     )
     party = CountriesFilter(
         label="Party",
@@ -621,7 +632,7 @@ class CommitmentFilter(ListFilterSet):
         field_name="reviewed_on",
         lookup_expr="lt",
         method="only_stale",
-        widget=forms.CheckboxInput,
+        widget=OnOffCheckbox,
         help_text="Open, and not reviewed for more than a year.",
     )
     date_after = DayFilter(label="Agreed from", field_name="meeting_date", lookup_expr="gte")

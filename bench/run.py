@@ -115,6 +115,9 @@ def targets():
         ("country page", f"/countries/{a}/"),
         ("leader page", leader.get_absolute_url()),
         ("topic page", f"/topics/{topic}/"),
+        ("pair scorecard", f"/relations/{a}-{b}/follow-through/"),
+        ("country scorecard", f"/countries/{a}/follow-through/"),
+        ("topic scorecard", f"/topics/{topic}/follow-through/"),
     ]
 
 

@@ -242,3 +242,13 @@ class TestPartyStatusPages:
         response = client.get("/commitments/", query)
         assert response.status_code == 400
         assert message in response.content.decode()
+
+
+@pytest.mark.parametrize("value", ["0", "false", "No", "off", ""])
+@pytest.mark.parametrize("name", ["overdue", "stale"])
+def test_an_off_value_of_a_checkbox_filter_is_no_filter(client, name, value):
+    old_commitment("Left alone since 2020", target_date=DAY(2021, 1, 1), target_precision="day")
+    make_commitment(summary="Fresh")
+    response = client.get("/commitments/", {name: value})
+    assert len(response.context["commitment_list"]) == 2
+    assert len(client.get("/commitments/", {name: "yes"}).context["commitment_list"]) == 1
