@@ -343,7 +343,7 @@ class _Echo:
 
 def _csv_rows(columns, records):
     writer = csv.writer(_Echo())
-    yield writer.writerow(columns)
+    yield "\ufeff" + writer.writerow(columns)  # the byte-order mark by which Excel reads UTF-8
     for record in records:
         yield writer.writerow([safe_cell(record[key]) for key in columns])
 

@@ -442,7 +442,7 @@ class TestList:
 
     def test_csv_and_json_hold_every_agreement_with_its_entry_into_force(self, client, seed):
         response = client.get("/agreements/?format=csv&kind=agreement")
-        rows = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
+        rows = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig"))))
         assert [(row["slug"], row["parties"], row["status"], row["entered_into_force"]) for row in rows] == [
             ("2024-11-25-it-jp-agreement", "IT; JP", "in-force", "2025-09-05")
         ]
@@ -455,7 +455,7 @@ class TestList:
     def test_user_text_is_escaped_in_the_page_the_csv_and_the_feed(self, client, db):
         make_agreement(title="<script>alert(1)</script>", summary="=HYPERLINK(1)")
         assert b"<script>alert(1)</script>" not in client.get("/agreements/").content
-        csv_text = b"".join(client.get("/agreements/?format=csv").streaming_content).decode()
+        csv_text = b"".join(client.get("/agreements/?format=csv").streaming_content).decode("utf-8-sig")
         assert "'=HYPERLINK(1)" in csv_text
         assert b"<script>" not in client.get("/feeds/agreements/").content
 

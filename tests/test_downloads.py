@@ -14,7 +14,7 @@ pytestmark = pytest.mark.django_db
 
 def body(response):
     assert response.streaming
-    return b"".join(response.streaming_content).decode()
+    return b"".join(response.streaming_content).decode("utf-8-sig")
 
 
 def test_json_of_commitments_matches_the_filtered_page(client, seed):
@@ -159,3 +159,9 @@ def test_list_download_answers_304_when_unchanged_and_400_to_a_bad_format(client
     again = client.get(url, {"format": "csv"}, headers={"If-None-Match": first["ETag"]})
     assert again.status_code == 304
     assert client.get(url, {"format": "xml"}).status_code == 400
+
+
+def test_a_csv_starts_with_the_byte_order_mark_excel_needs_and_holds_utf_8(client, seed):
+    raw = b"".join(client.get("/meetings/", {"format": "csv"}).streaming_content)
+    assert raw.startswith(b"\xef\xbb\xbfslug,")
+    assert "日・イタリア共同声明" in raw.decode("utf-8-sig")  # in the Tokyo summit's summary

@@ -49,7 +49,7 @@ def record():
 
 def figures(client, url):
     rows = csv.DictReader(
-        io.StringIO(b"".join(client.get(url, {"format": "csv"}).streaming_content).decode())
+        io.StringIO(b"".join(client.get(url, {"format": "csv"}).streaming_content).decode("utf-8-sig"))
     )
     return {(row["figure"], row["party"], row["status"]): row["value"] for row in rows}
 
