@@ -60,7 +60,7 @@ def test_reader_goes_from_home_to_the_pair_filters_and_downloads(site, page):
 
     with page.expect_download() as download_info:
         page.get_by_role("link", name="CSV").click()
-    text = download_info.value.path().read_text(encoding="utf-8")
+    text = download_info.value.path().read_text(encoding="utf-8-sig")
     csv_rows = list(csv.DictReader(io.StringIO(text)))
     assert [row["topic"] for row in csv_rows] == ["space"]
 
@@ -90,7 +90,7 @@ def test_reader_goes_from_the_summit_to_its_joint_statement_and_the_binding_agre
     assert page.locator(".results-heading").inner_text() == "3 agreements"
     with page.expect_download() as download_info:
         page.get_by_role("link", name="CSV").click()
-    rows = list(csv.DictReader(io.StringIO(download_info.value.path().read_text(encoding="utf-8"))))
+    rows = list(csv.DictReader(io.StringIO(download_info.value.path().read_text(encoding="utf-8-sig"))))
     assert {row["status"] for row in rows} == {"in-force", "signed"}
 
 
