@@ -189,6 +189,8 @@ def country_record(country, request):
         "url": request.build_absolute_uri(country.get_absolute_url()),
         "name": country.name,
         "meetings": country.meeting_count,
+        "commitments": country.commitment_count,
+        "agreements": country.agreement_count,
     }
 
 
@@ -304,7 +306,7 @@ COLUMNS = {
         "meeting",
         "summary",
     ],
-    "countries": ["code", "url", "name", "meetings"],
+    "countries": ["code", "url", "name", "meetings", "commitments", "agreements"],
     "leaders": [
         "slug",
         "url",

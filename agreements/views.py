@@ -7,7 +7,7 @@ from types import SimpleNamespace
 
 from django.core.exceptions import BadRequest
 from django.core.paginator import Paginator
-from django.db.models import F, Prefetch, Q, Sum
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, Sum
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
@@ -455,9 +455,16 @@ class CountryListView(DownloadMixin, CachedPageMixin, ListView):
     export_name = "countries"
 
     def export_rows(self):
+        with_agreements = Agreement.parties.through.objects.filter(country=OuterRef("pk"))
         return (
-            Country.objects.filter(tally__meetings__gt=0)
-            .annotate(meeting_count=F("tally__meetings"))
+            Country.objects.filter(
+                Q(tally__meetings__gt=0) | Q(tally__commitments__gt=0) | Exists(with_agreements)
+            )
+            .annotate(
+                meeting_count=Coalesce(F("tally__meetings"), 0),
+                commitment_count=Coalesce(F("tally__commitments"), 0),
+                agreement_count=Count("agreements", distinct=True),
+            )
             .order_by("name")
         )
 
@@ -465,7 +472,17 @@ class CountryListView(DownloadMixin, CachedPageMixin, ListView):
         return self.export_rows()
 
 
-class CountryDetailView(CachedPageMixin, DetailView):
+class LowerCaseCodeMixin:
+    """A country code typed in capitals (`/countries/GB/`) answers 301 to its canonical URL."""
+
+    def get(self, request, *args, **kwargs):
+        code = kwargs["code"]
+        if len(code) == 2 and code.isascii() and code.isalpha() and code != code.lower():
+            return redirect(request.resolver_match.view_name, code=code.lower(), permanent=True)
+        return super().get(request, *args, **kwargs)
+
+
+class CountryDetailView(LowerCaseCodeMixin, CachedPageMixin, DetailView):
     template_name = "agreements/country_detail.html"
     context_object_name = "country"
 
@@ -736,7 +753,7 @@ class PairScorecardView(ScorecardView):
         return self.pair.get_absolute_url()
 
 
-class CountryScorecardView(ScorecardView):
+class CountryScorecardView(LowerCaseCodeMixin, ScorecardView):
     def find_scope(self, code):
         self.country = country_by_code(code)
 

@@ -87,7 +87,7 @@ def test_invalid_filter_with_format_is_a_bad_request(client):
 # The lists without filters: countries, leaders, topics, pairs --------------------------------
 
 LISTS = {
-    "countries": ("/countries/", "countries", "code,url,name,meetings"),
+    "countries": ("/countries/", "countries", "code,url,name,meetings,commitments,agreements"),
     "leaders": (
         "/leaders/",
         "leaders",

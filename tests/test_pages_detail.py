@@ -75,8 +75,13 @@ def test_country_page_lists_partners_leaders_and_links_to_lists(client, seed):
     assert "G7" in html
 
 
-def test_country_code_must_be_lower_case_and_known(client, seed):
-    assert client.get("/countries/JP/").status_code == 404
+def test_a_country_code_in_capitals_moves_to_lower_case_and_an_unknown_one_is_404(client, seed):
+    for url, canonical in [
+        ("/countries/JP/", "/countries/jp/"),
+        ("/countries/Gb/follow-through/", "/countries/gb/follow-through/"),
+    ]:
+        response = client.get(url)
+        assert (response.status_code, response["Location"]) == (301, canonical)
     assert client.get("/countries/xx/").status_code == 404
     assert client.get("/countries/jpn/").status_code == 404
 
@@ -119,3 +124,10 @@ def test_topics_keep_the_vocabulary_order_beside_their_counts(client, seed):
         page = client.get(url).content.decode()
         positions = [page.index(f">{name}<") for name in expected]
         assert positions == sorted(positions), url
+
+
+def test_the_country_list_holds_every_country_with_a_record_of_any_kind(client, seed):
+    rows = {country.code: country for country in client.get("/countries/").context["countries"]}
+    assert set(rows) == {"GB", "IT", "JP"}  # the United Kingdom: party to GCAP, at no meeting
+    gb = rows["GB"]
+    assert (gb.meeting_count, gb.commitment_count, gb.agreement_count) == (0, 1, 1)
