@@ -290,6 +290,15 @@ def by_dates(rows, field, values):
     return rows
 
 
+class ListFilterForm(forms.Form):
+    def clean(self):
+        cleaned = super().clean()
+        after, before = cleaned.get("date_after"), cleaned.get("date_before")
+        if after and before and after > before:
+            self.add_error("date_before", "The last day is before the first: swap them.")
+        return cleaned
+
+
 class ListFilterSet(filters.FilterSet):
     """A list's filters, with its count and facets read from the summaries (`*Tally` models)
     when the filters allow, else counted up to a bound: no request counts more than
@@ -529,6 +538,7 @@ class MeetingFilter(ListFilterSet):
     class Meta:
         model = Meeting
         fields = []
+        form = ListFilterForm
 
     def tally(self, values):
         active = self.active(values)
@@ -563,7 +573,7 @@ class MeetingFilter(ListFilterSet):
         return MeetingKind.choices
 
 
-class CommitmentFilterForm(forms.Form):
+class CommitmentFilterForm(ListFilterForm):
     def clean(self):
         cleaned = super().clean()
         if len(cleaned.get("party") or []) > 1:
@@ -804,6 +814,7 @@ class AgreementFilter(ListFilterSet):
     class Meta:
         model = Agreement
         fields = []
+        form = ListFilterForm
 
     def by_binding(self, queryset, name, value):
         return queryset.filter(binding=value == "yes") if value else queryset

@@ -217,3 +217,10 @@ def test_no_raw_query_text_gives_a_server_error(client, seed, url, raw):
     assert response.status_code < 500
     if getattr(response, "streaming", False):
         b"".join(response.streaming_content)
+
+
+@pytest.mark.parametrize("url", ["/meetings/", "/commitments/", "/agreements/"])
+def test_a_reversed_date_range_is_a_400_saying_so(client, db, url):
+    response = client.get(url, {"date_after": "2026-01-01", "date_before": "2025-01-01"})
+    assert response.status_code == 400
+    assert "The last day is before the first: swap them." in response.content.decode()
