@@ -5,8 +5,8 @@ checked with a dry run; confirming posts the same text back and imports it, chec
 (the record may have changed in between). Wired in `diplomacy/urls.py` through
 `admin.site.admin_view`, so only staff reach it; it also needs the permissions to add and change
 every kind of record an import writes (agreements, their events, signatories, texts and
-citations among them), and a file that would delete citations, signatories or texts needs the
-permission to delete them.
+citations, and links between commitments among them), and a file that would delete citations,
+signatories, texts or links needs the permission to delete them.
 """
 
 from pathlib import Path
@@ -33,6 +33,7 @@ WRITTEN = (
     "statuschange",
     "meetingcitation",
     "commitmentcitation",
+    "commitmentlink",
     "agreement",
     "agreementevent",
     "agreementcitation",
@@ -57,7 +58,7 @@ def largest_upload():
 class ImportForm(forms.Form):
     file = forms.FileField(
         label="File",
-        help_text="A JSON file in the bilateral-meetings/2 format (or /1). It is checked first; nothing "
+        help_text="A JSON file in the bilateral-meetings/3 format (or /2, /1). It is checked first; nothing "
         "is written until you confirm.",
     )
 

@@ -1,17 +1,19 @@
-"""Writing meetings and agreements in the import format (`bilateral-meetings/2`), deterministically.
+"""Writing meetings and agreements in the import format (`bilateral-meetings/3`), deterministically.
 
 The same records always give the same bytes, so export, import into an empty database and
 export again gives an identical document:
 
 - meetings by date, then slug; countries and parties by code; commitments by topic (in the
-  topic vocabulary's order), then summary; status history by date, then the order recorded;
+  topic vocabulary's order), then summary; status history by date, then the order recorded; a
+  commitment's links by the earlier commitment's meeting (date, then slug), topic and summary;
 - a meeting's leaders: the host's first, then by country code and name;
 - sources in the order they were cited (the order of the file they came from);
 - agreements by date, then slug; their parties by code, the agreements they supersede or amend
   by slug, their events by date, then the order recorded, their signatories in the order
   recorded, their texts by language, then the order recorded;
-- keys in a fixed order; optional fields that are empty are left out, and `parties` is left out
-  when it is the meeting's countries;
+- keys in a fixed order; optional fields that are empty are left out (a history entry's
+  `review` when false), and `parties` is left out when it is the meeting's countries;
+- a link names the earlier commitment by its natural key: meeting slug, topic and summary;
 - a history entry's or an event's source is its URL when the document cites that source
   elsewhere, otherwise the source itself (URL, publisher, title, publication date, kind,
   issuer), so the document stands alone.
@@ -33,6 +35,7 @@ from .models import (
     AgreementText,
     Commitment,
     CommitmentCitation,
+    CommitmentLink,
     Meeting,
     MeetingCitation,
     Signatory,
@@ -116,7 +119,7 @@ def export_document(meetings, topics=(), agreements=None):
         commitment_rows = commitment_rows.filter(topic__in=topics)
     commitment_ids = commitment_rows.values("pk")
     commitments = defaultdict(list)
-    for commitment in commitment_rows.select_related("topic", "agreement").order_by(
+    for commitment in commitment_rows.select_related("topic", "agreement", "fulfilled_by").order_by(
         "meeting_id", "topic__position", "topic__slug", "summary"
     ):
         commitments[commitment.meeting_id].append(commitment)
@@ -145,11 +148,27 @@ def export_document(meetings, topics=(), agreements=None):
     ):
         history[change.commitment_id].append(change)
 
+    links = defaultdict(list)
+    for link in (
+        CommitmentLink.objects.filter(commitment__in=commitment_ids)
+        .select_related("earlier__meeting")
+        .order_by(
+            "earlier__meeting__date",
+            "earlier__meeting__slug",
+            "earlier__topic__position",
+            "earlier__topic__slug",
+            "earlier__summary",
+        )
+    ):
+        links[link.commitment_id].append(link)
+
     agreements = Agreement.objects.all() if agreements is None else agreements
+    named = commitment_rows.order_by()
     agreement_rows = list(
         Agreement.objects.filter(
             Q(pk__in=agreements.order_by().values("pk"))
-            | Q(pk__in=commitment_rows.order_by().filter(agreement__isnull=False).values("agreement_id"))
+            | Q(pk__in=named.filter(agreement__isnull=False).values("agreement_id"))
+            | Q(pk__in=named.filter(fulfilled_by__isnull=False).values("fulfilled_by_id"))
         )
         .select_related("meeting")
         .order_by("date", "slug")
@@ -221,6 +240,7 @@ def export_document(meetings, topics=(), agreements=None):
                 ("level_to", commitment.level_to),
                 ("agreement", commitment.agreement.slug if commitment.agreement_id else None),
                 ("paragraph", commitment.paragraph),
+                ("fulfilled_by", commitment.fulfilled_by.slug if commitment.fulfilled_by_id else None),
                 ("sources", [_source(c.source, c.excerpt) for c in commitment_citations[commitment.pk]]),
                 (
                     "history",
@@ -229,11 +249,28 @@ def export_document(meetings, topics=(), agreements=None):
                             [
                                 ("date", _date(change.date)),
                                 ("status", change.status),
+                                ("party", change.party_id),
+                                ("review", change.review or None),
                                 ("note", change.note),
                                 ("source", history_source(change.source)),
                             ]
                         )
                         for change in history[commitment.pk]
+                    ],
+                ),
+                (
+                    "links",
+                    [
+                        _compact(
+                            [
+                                ("kind", link.kind),
+                                ("meeting", link.earlier.meeting.slug),
+                                ("topic", link.earlier.topic_id),
+                                ("summary", link.earlier.summary),
+                                ("note", link.note),
+                            ]
+                        )
+                        for link in links[commitment.pk]
                     ],
                 ),
             ]

@@ -1,4 +1,4 @@
-"""Reading meeting files (format `bilateral-meetings/2`, and still `bilateral-meetings/1`) into the record.
+"""Reading meeting files (format `bilateral-meetings/3`, and still `/2` and `/1`) into the record.
 
 One code path for the `import_meetings` command and the admin's import page:
 
@@ -6,14 +6,16 @@ One code path for the `import_meetings` command and the admin's import page:
    line and column);
 2. check: `import_documents()` checks the structure against the JSON Schema of the document's
    version in `agreements/schemas/`, then everything the database would refuse or the schema cannot say
-   (known countries and topics, date order, excerpt length, history sources, duplicates),
-   collecting every problem with its path (`meetings[3].countries[1]: unknown country code "XX"`);
-   any problem raises `ImportFailed` listing them all, and nothing is written;
+   (known countries and topics, date order, excerpt length, history sources, reviews, links to
+   earlier commitments, duplicates), collecting every problem with its path
+   (`meetings[3].countries[1]: unknown country code "XX"`); any problem raises `ImportFailed`
+   listing them all, and nothing is written;
 3. match and plan: meetings are matched by slug, or by date, countries and city when the file
    gives no slug; leaders by name and country; sources by URL; commitments within a meeting by
-   topic and summary; status changes within a commitment by date and status; agreements by slug
-   (built from date, parties and kind when the file gives none), their events by date, kind and
-   party, their signatories by country and leader or name, their texts by URL. Only records whose
+   topic and summary; status changes within a commitment by date, status and party; a
+   commitment's links by the earlier commitment; agreements by slug (built from date, parties and
+   kind when the file gives none), their events by date, kind and party, their signatories by
+   country and leader or name, their texts by URL. Only records whose
    fields differ are updated, so a second import of the same file changes nothing. A new
    commitment whose file gives no history is recorded as announced on its meeting's day, citing
    the meeting's first source (`Commitment.objects.complete_from_meetings()`); a new agreement
@@ -21,11 +23,13 @@ One code path for the `import_meetings` command and the admin's import page:
 4. write: one transaction, bulk operations. A dry run stops before writing.
 
 What a file says about a meeting or a commitment is its whole record: an optional field left out
-is cleared, and its countries, leaders, parties and sources become the file's; so for an agreement,
-with its parties, sources, signatories, texts and the agreements it supersedes or amends. Leaders
-and sources are shared by many meetings: a field left out keeps the value already recorded (a
-source's kind and issuer go together). The import never deletes a meeting, a commitment, a status
-change, an agreement or an agreement's event.
+is cleared, and its countries, leaders, parties, sources and links become the file's; so for an
+agreement, with its parties, sources, signatories, texts and the agreements it supersedes or
+amends. Leaders and sources are shared by many meetings: a field left out keeps the value already
+recorded (a source's kind and issuer go together). What an earlier version of the format cannot
+say (a commitment's agreement, links, the agreement that fulfils it; whether an entry is a
+review) stays as recorded. The import never deletes a meeting, a commitment, a status change, an
+agreement or an agreement's event.
 """
 
 import datetime
@@ -54,9 +58,11 @@ from .models import (
     Citation,
     Commitment,
     CommitmentCitation,
+    CommitmentLink,
     Country,
     EventKind,
     Leader,
+    LinkKind,
     Meeting,
     MeetingCitation,
     MeetingKind,
@@ -70,13 +76,15 @@ from .models import (
     validate_language_code,
 )
 
-FORMAT = "bilateral-meetings/2"  # what the exporter writes
-FORMATS = ("bilateral-meetings/2", "bilateral-meetings/1")  # what the importer reads, newest first
+FORMAT = "bilateral-meetings/3"  # what the exporter writes
+# what the importer reads, newest first
+FORMATS = ("bilateral-meetings/3", "bilateral-meetings/2", "bilateral-meetings/1")
 SCHEMA_DIRECTORY = Path(__file__).resolve().parent / "schemas"
-SCHEMA_PATH = SCHEMA_DIRECTORY / "bilateral-meetings-2.schema.json"
+SCHEMA_PATH = SCHEMA_DIRECTORY / "bilateral-meetings-3.schema.json"
 CHUNK_SIZE = 500
 BATCH_SIZE = 1000
 MAX_PROBLEMS = 200  # problems checked and shown; past them, checking stops
+UNKNOWN_FIELD = "unknown field"
 
 DATE_PATTERN = "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
 SLUG_PATTERN = "[-A-Za-z0-9_]+"
@@ -294,12 +302,18 @@ def _unencodable_paths(value, path=""):
 # Step 2: check the structure (JSON Schema) -----------------------------------------------------
 
 
+def version_number(version):
+    """The number of a format version: 3 for `bilateral-meetings/3`."""
+    return int(version.rsplit("/", 1)[-1])
+
+
 @cache
 def schema(version=FORMAT):
-    """The JSON Schema of a format version (`bilateral-meetings/1` or `/2`; by default the newest)."""
-    number = version.rsplit("/", 1)[-1]
+    """The JSON Schema of a format version (`bilateral-meetings/1`, `/2` or `/3`; by default the newest)."""
     return json.loads(
-        (SCHEMA_DIRECTORY / f"bilateral-meetings-{number}.schema.json").read_text(encoding="utf-8")
+        (SCHEMA_DIRECTORY / f"bilateral-meetings-{version_number(version)}.schema.json").read_text(
+            encoding="utf-8"
+        )
     )
 
 
@@ -375,18 +389,15 @@ def _schema_problems(error, prefix, document, definitions):
         allowed = set(error.schema.get("properties", {}))
         if validator == "unevaluatedProperties":  # a citation: the source's fields come through $ref
             allowed |= set(definitions["sourceDetails"]["properties"])
-        return [
-            Problem(_join(path, key), "unknown field", document) for key in instance if key not in allowed
-        ]
+        return [Problem(_join(path, key), UNKNOWN_FIELD, document) for key in instance if key not in allowed]
     if validator == "type":
         types = [value] if isinstance(value, str) else value
         expected = " or ".join(SCHEMA_TYPES[kind] for kind in types)
         got = JSON_TYPES.get(type(instance), "a number")
         message = f"expected {expected}, got {got}"
     elif validator == "const" and name == "format":
-        message = f"unsupported format {_quote(instance)}; this version reads " + " and ".join(
-            _quote(version) for version in FORMATS
-        )
+        *newer, oldest = [_quote(version) for version in FORMATS]
+        message = f"unsupported format {_quote(instance)}; this version reads {', '.join(newer)} and {oldest}"
     elif validator == "enum":
         known = ", ".join(item for item in value if item is not None)
         message = f"unknown {name} {_quote(instance)} (expected one of: {known})"
@@ -413,6 +424,37 @@ def structure_problems(validator, instance, path, document, definitions=None):
     for error in itertools.islice(validator.iter_errors(instance), MAX_PROBLEMS + 1):
         problems.extend(_schema_problems(error, path, document, definitions))
     return problems
+
+
+def naming_later_versions(problems, version, part, instance, path, document):
+    """`problems` of `instance` (the document, a meeting or an agreement: `part`) read as `version`,
+    with each unknown field that a later version adds saying which version that is."""
+    unknown = {problem.path for problem in problems if problem.message == UNKNOWN_FIELD}
+    added = {}
+    for later in reversed(FORMATS):
+        if not unknown or version_number(later) <= version_number(version):
+            continue
+        validators = _validators(later)
+        validator = getattr(validators, part)
+        if validator is None:
+            continue
+        still = {
+            problem.path
+            for problem in structure_problems(validator, instance, path, document, validators.definitions)
+            if problem.message == UNKNOWN_FIELD
+        }
+        for known in unknown - still:
+            added[known] = later
+        unknown &= still
+    return [
+        replace(
+            problem,
+            message=f"{UNKNOWN_FIELD} in {version} (version {version_number(added[problem.path])} adds it)",
+        )
+        if problem.message == UNKNOWN_FIELD and problem.path in added
+        else problem
+        for problem in problems
+    ]
 
 
 # Step 2 (continued): read and check the meaning ------------------------------------------------
@@ -443,6 +485,28 @@ class HistoryIn:
     status: str
     note: str
     url: str
+    party: str | None = None  # the one party it concerns; None for all
+    review: bool | None = None  # None when the version cannot say (/1, /2)
+
+    @property
+    def key(self):
+        return (self.date, self.status, self.party)
+
+
+@dataclass
+class LinkIn:
+    """A link to an earlier commitment, named by its natural key: meeting slug, topic, summary."""
+
+    path: str
+    kind: str
+    meeting: str
+    topic: str
+    summary: str
+    note: str
+
+    @property
+    def key(self):
+        return (self.meeting, self.topic, self.summary)
 
 
 @dataclass
@@ -455,6 +519,8 @@ class CommitmentIn:
     citations: list
     history: list
     agreement: str | None = None  # a slug, "" for none; None when the version cannot say (/1)
+    fulfilled_by: str | None = None  # likewise (/1, /2)
+    links: list | None = None  # LinkIn; None when the version cannot say (/1, /2)
 
 
 @dataclass
@@ -600,6 +666,7 @@ class _Reader:
         self.constraint_messages = {}  # (model, values) -> messages
         self.document = ""
         self.version = FORMAT
+        self.number = version_number(FORMAT)
         self.stopped = False  # checking stopped after MAX_PROBLEMS problems
 
     def problem(self, path, message):
@@ -611,11 +678,8 @@ class _Reader:
         for document in self.documents:
             self.document = document.name
             self.version = _version(document.data)
-            validators = _validators(self.version)
-            definitions = validators.definitions
-            self.problems.extend(
-                structure_problems(validators.envelope, document.data, "", document.name, definitions)
-            )
+            self.number = version_number(self.version)
+            self.structure("envelope", document.data, "")
             meetings = document.data.get("meetings") if isinstance(document.data, dict) else None
             meetings = meetings if isinstance(meetings, list) else []
             for index, meeting in enumerate(
@@ -625,12 +689,10 @@ class _Reader:
                     self.stopped = True
                     return self
                 path = f"meetings[{index}]"
-                self.problems.extend(
-                    structure_problems(validators.meeting, meeting, path, document.name, definitions)
-                )
+                self.structure("meeting", meeting, path)
                 if isinstance(meeting, dict):
                     self.read_meeting(path, meeting)
-            if validators.agreement is None:  # version 1: the envelope's schema refuses agreements
+            if _validators(self.version).agreement is None:  # version 1: its envelope refuses agreements
                 continue
             agreements = document.data.get("agreements") if isinstance(document.data, dict) else None
             for index, agreement in enumerate(agreements if isinstance(agreements, list) else []):
@@ -638,12 +700,21 @@ class _Reader:
                     self.stopped = True
                     return self
                 path = f"agreements[{index}]"
-                self.problems.extend(
-                    structure_problems(validators.agreement, agreement, path, document.name, definitions)
-                )
+                self.structure("agreement", agreement, path)
                 if isinstance(agreement, dict):
                     self.read_agreement(path, agreement)
         return self
+
+    def structure(self, part, instance, path):
+        """Check `instance` (the document, a meeting or an agreement: `part`) against the schema of
+        its document's version; a field only a later version has says which version adds it."""
+        validators = _validators(self.version)
+        problems = structure_problems(
+            getattr(validators, part), instance, path, self.document, validators.definitions
+        )
+        self.problems.extend(
+            naming_later_versions(problems, self.version, part, instance, path, self.document)
+        )
 
     def constraint_problems(self, model, **values):
         """What `model`'s constraints on the given fields say about these values (the model's own
@@ -934,49 +1005,96 @@ class _Reader:
             entry_path = _join(_join(path, "history"), index)
             record = self.read_history(entry_path, entry)
             if record is None:
+                history_readable = False
                 continue
             problem = StatusChange.date_problem(record.date, meeting_date)
             if problem:
                 self.problem(_join(entry_path, "date"), problem[0].lower() + problem[1:])
                 history_readable = False
                 continue
-            key = (record.date, record.status)
-            if key in seen:
-                self.problem(entry_path, f"the same date and status as {seen[key]}")
+            if problem := StatusChange.party_problem(set(parties), record.party):
+                self.problem(_join(entry_path, "party"), _sentence(problem))
+            if record.key in seen:
+                what = "date and status" if record.party is None else "date, status and party"
+                self.problem(entry_path, f"the same {what} as {seen[record.key]}")
                 continue
-            seen[key] = entry_path
+            seen[record.key] = entry_path
             history.append(record)
-        if history and status in Status.values:
-            latest = max(reversed(history), key=lambda entry: entry.date)  # on one day, the last listed
-            if latest.status != status:
-                self.problem(
-                    _join(path, "status"),
-                    f"{_quote(status)} disagrees with the latest history entry "
-                    f"({latest.date.isoformat()}: {_quote(latest.status)})",
-                )
-        elif history_readable and status in Status.values and status != Status.ANNOUNCED:
-            self.problem(
-                _join(path, "status"),
-                f"{_quote(status)} is what a history entry says: give the dated, sourced entry that shows it",
-            )
+        self.check_status(path, status, history, history_readable)
 
-        agreement = None  # version 1 cannot name one: the recorded link stays
-        if self.version != "bilateral-meetings/1":
+        agreement = fulfilled_by = links = None  # what a version cannot say stays as recorded
+        if self.number >= 2:
             values["paragraph"] = _text(data, "paragraph")
             agreement = _slug(data, "agreement")
             if agreement:
                 self.agreement_references.append((_join(path, "agreement"), agreement, self.document))
+        if self.number >= 3:
+            fulfilled_by = _slug(data, "fulfilled_by")
+            if fulfilled_by:
+                self.agreement_references.append((_join(path, "fulfilled_by"), fulfilled_by, self.document))
+            links = self.read_links(path, data)
         if not topic or not summary or status not in Status.values:
             return None
-        return CommitmentIn(path, topic, summary, values, parties, citations, history, agreement)
+        return CommitmentIn(
+            path, topic, summary, values, parties, citations, history, agreement, fulfilled_by, links
+        )
+
+    def check_status(self, path, status, history, history_readable):
+        """A commitment's `status` is that of its latest history entry for all parties."""
+        if status not in Status.values:
+            return
+        shared = [entry for entry in history if entry.party is None]
+        entry_for_all = "history entry for all parties" if len(shared) < len(history) else "history entry"
+        if shared:
+            latest = max(reversed(shared), key=lambda entry: entry.date)  # on one day, the last listed
+            if latest.status != status:
+                self.problem(
+                    _join(path, "status"),
+                    f"{_quote(status)} disagrees with the latest {entry_for_all} "
+                    f"({latest.date.isoformat()}: {_quote(latest.status)})",
+                )
+        elif history_readable and status != Status.ANNOUNCED:
+            self.problem(
+                _join(path, "status"),
+                f"{_quote(status)} is what a {entry_for_all} says: give the dated, sourced entry that "
+                "shows it",
+            )
 
     def read_history(self, path, data):
         date = self.date(data, "date", path)
         status = data.get("status")
+        party, review = None, None
+        if self.number >= 3:
+            review = data.get("review") is True
+            if data.get("party") is not None:
+                party = self.country(data["party"], _join(path, "party"))
+                if party is None:
+                    return None
         url = self.source_reference(data.get("source"), _join(path, "source"))
         if date is None or status not in Status.values or url is None:
             return None
-        return HistoryIn(path, date, status, _text(data, "note"), url)
+        return HistoryIn(path, date, status, _text(data, "note"), url, party, review)
+
+    def read_links(self, path, data):
+        """A commitment's links to earlier commitments, each named once (resolved once every
+        commitment of the files is known)."""
+        links, seen = [], {}
+        items = data.get("links")
+        for index, entry in enumerate(items if isinstance(items, list) else []):
+            if not isinstance(entry, dict):
+                continue
+            entry_path = _join(_join(path, "links"), index)
+            kind, meeting = entry.get("kind"), _slug(entry, "meeting")
+            topic, summary = _text(entry, "topic"), _text(entry, "summary")
+            if kind not in LinkKind.values or not meeting or not topic or not summary:
+                continue  # the schema reports it
+            link = LinkIn(entry_path, kind, meeting, topic, summary, _text(entry, "note"))
+            if link.key in seen:
+                self.problem(entry_path, f"the same commitment as {seen[link.key]}: link to it once")
+                continue
+            seen[link.key] = entry_path
+            links.append(link)
+        return links
 
     def source_reference(self, source, path):
         """A history entry's or an event's source: the URL of a source given elsewhere in the file or
@@ -1542,6 +1660,124 @@ class _Plan:
             return self.leaders[signatory.leader]
         return self.leaders_by_slug.get(signatory.leader)
 
+    # commitments: matching, history and links ---------------------------------------------------
+
+    def match_commitments(self, matched):
+        """Pair each commitment record with the recorded commitment of its meeting, topic and summary
+        (or None); check each history with the entries already recorded, and each link."""
+        ids = [meeting.pk for _, meeting in matched if meeting is not None]
+        recorded = {
+            (commitment.meeting_id, commitment.topic_id, commitment.summary): commitment
+            for commitment in _filter_in(Commitment.objects.all(), "meeting_id", ids)
+        }
+        self.commitment_records = []  # (meeting record, commitment record, recorded commitment or None)
+        for record, meeting in matched:
+            for commitment in record.commitments:
+                key = (meeting.pk if meeting else None, commitment.topic, commitment.summary)
+                self.commitment_records.append((record, commitment, recorded.get(key)))
+        self.recorded_history = defaultdict(list)  # commitment id -> [status change]
+        for change in _filter_in(
+            StatusChange.objects.all(),
+            "commitment_id",
+            [existing.pk for _, _, existing in self.commitment_records if existing is not None],
+        ):
+            self.recorded_history[change.commitment_id].append(change)
+        for meeting, commitment, existing in self.commitment_records:
+            recorded_history = self.recorded_history[existing.pk] if existing else []
+            self.check_history(commitment, recorded_history, meeting.document)
+        self.resolve_links(matched)
+
+    def check_history(self, record, recorded, document):
+        """The history the import leaves (the file's entries and those recorded, which it keeps)
+        follows the model's rules: reviews restate the status before them, and a recorded entry for
+        one party still concerns one of the parties."""
+        recorded_by_key = {(change.date, change.status, change.party_id): change for change in recorded}
+        entries, given = [], set()
+        for index, entry in enumerate(record.history):
+            change = recorded_by_key.get(entry.key)
+            review = entry.review if entry.review is not None else bool(change and change.review)
+            # Entries of one day count in the order recorded; new ones after those, in the file's order.
+            order = (0, change.pk) if change else (1, index)
+            entries.append((entry.date, order, entry.status, entry.party, review))
+            if change:
+                given.add(change.pk)
+        kept = [change for change in recorded if change.pk not in given]
+        entries += [(c.date, (0, c.pk), c.status, c.party_id, c.review) for c in kept]
+        for index, message in sorted(StatusChange.history_problems(entries).items()):
+            if index < len(record.history):
+                where, message = _join(record.history[index].path, "review"), _sentence(message)
+            else:
+                change = kept[index - len(record.history)]
+                where = _join(record.path, "history")
+                message = (
+                    f"the recorded entry of {change.date.isoformat()} ({change.status}): {_sentence(message)}"
+                )
+            self.problems.append(Problem(where, message, document))
+        for change in kept:
+            if problem := StatusChange.party_problem(set(record.parties), change.party_id):
+                self.problems.append(
+                    Problem(
+                        _join(record.path, "parties"),
+                        f"{_sentence(problem).rstrip('.')}, which the recorded history entry of "
+                        f"{change.date.isoformat()} concerns",
+                        document,
+                    )
+                )
+
+    def resolve_links(self, matched):
+        """Find the earlier commitment each link names: in the files (whose meetings give their
+        slugs or match recorded ones) or already recorded; it was agreed on an earlier day."""
+        linking = [
+            (record, commitment) for record, commitment, _ in self.commitment_records if commitment.links
+        ]
+        self.link_targets = {}  # id(link) -> commitment record, or the id of a recorded commitment
+        if not linking:
+            return
+        meeting_dates, in_files = {}, {}
+        for record, meeting in matched:
+            slug = record.slug or (meeting.slug if meeting else "")
+            if slug:
+                meeting_dates[slug] = record.values["date"]
+                for commitment in record.commitments:
+                    in_files[(slug, commitment.topic, commitment.summary)] = (
+                        commitment,
+                        record.values["date"],
+                    )
+        wanted = {
+            link.meeting for _, commitment in linking for link in commitment.links if link.key not in in_files
+        }
+        recorded = {}
+        for pk, slug, topic, summary, agreed_on in _filter_in(
+            Commitment.objects.values_list("pk", "meeting__slug", "topic_id", "summary", "meeting_date"),
+            "meeting__slug",
+            wanted,
+        ):
+            # a recorded meeting the files give takes the files' date
+            recorded[(slug, topic, summary)] = (pk, meeting_dates.get(slug, agreed_on))
+        itself = {
+            id(commitment): existing.pk for _, commitment, existing in self.commitment_records if existing
+        }
+        for record, commitment in linking:
+            agreed_on = record.values["date"]
+            for link in commitment.links:
+                target, earlier_agreed_on = in_files.get(link.key) or recorded.get(link.key) or (None, None)
+                if target is None:
+                    self.problems.append(
+                        Problem(
+                            link.path,
+                            f"{_quote(link.summary)} ({link.topic}, at meeting {_quote(link.meeting)}) is "
+                            "not a commitment given in the file or already recorded",
+                            record.document,
+                        )
+                    )
+                elif target is commitment or target == itself.get(id(commitment)):
+                    message = self.reader.constraint_problems(CommitmentLink, commitment_id=1, earlier_id=1)
+                    self.problems.extend(Problem(link.path, text, record.document) for text in message)
+                elif problem := CommitmentLink.order_problem(agreed_on, earlier_agreed_on):
+                    self.problems.append(Problem(link.path, _sentence(problem), record.document))
+                else:
+                    self.link_targets[id(link)] = target
+
     def plan_meetings(self, matched):
         ids = [meeting.pk for _, meeting in matched if meeting is not None]
         countries_through = Meeting.countries.through
@@ -1559,11 +1795,6 @@ class _Plan:
         citations = defaultdict(dict)  # meeting id -> {source id: citation}
         for citation in _filter_in(MeetingCitation.objects.all(), "meeting_id", ids):
             citations[citation.meeting_id][citation.source_id] = citation
-        self.existing_commitments = {}
-        for commitment in _filter_in(Commitment.objects.all(), "meeting_id", ids):
-            self.existing_commitments[(commitment.meeting_id, commitment.topic_id, commitment.summary)] = (
-                commitment
-            )
 
         new_meetings = [(record, Meeting()) for record, meeting in matched if meeting is None]
         reserved = {record.slug for record, _ in matched if record.slug}
@@ -1879,12 +2110,11 @@ class _Plan:
     # commitments ---------------------------------------------------------------------------
 
     def plan_commitments(self):
-        pairs = []
-        for record, meeting in self.meetings:
-            for commitment_record in record.commitments:
-                key = (meeting.pk, commitment_record.topic, commitment_record.summary)
-                existing = self.existing_commitments.get(key) if meeting.pk else None
-                pairs.append((commitment_record, meeting, existing))
+        meetings = {id(record): meeting for record, meeting in self.meetings}
+        pairs = [
+            (record, meetings[id(meeting_record)], existing)
+            for meeting_record, record, existing in self.commitment_records
+        ]
         ids = [existing.pk for _, _, existing in pairs if existing is not None]
         parties_through = Commitment.parties.through
         party_rows = defaultdict(dict)
@@ -1895,14 +2125,19 @@ class _Plan:
         citations = defaultdict(dict)
         for citation in _filter_in(CommitmentCitation.objects.all(), "commitment_id", ids):
             citations[citation.commitment_id][citation.source_id] = citation
-        history = defaultdict(dict)
-        for change in _filter_in(StatusChange.objects.all(), "commitment_id", ids):
-            history[change.commitment_id][(change.date, change.status)] = change
+        links = defaultdict(dict)  # commitment id -> {earlier commitment id: link}
+        if any(record.links is not None for record, _, _ in pairs):
+            for link in _filter_in(CommitmentLink.objects.all(), "commitment_id", ids):
+                links[link.commitment_id][link.earlier_id] = link
+        commitments = {
+            id(record): existing or Commitment(topic_id=record.topic, summary=record.summary)
+            for record, _, existing in pairs
+        }
 
-        self.commitment_agreements = []  # (commitment, agreement): agreement_id is set once it is saved
+        # (commitment, field, agreement): the agreement's id is set once it is saved
+        self.commitment_agreements = []
         for record, meeting, existing in pairs:
-            commitment = existing or Commitment(topic_id=record.topic, summary=record.summary)
-            agreement = self.agreements_by_slug[record.agreement] if record.agreement else None
+            commitment = commitments[id(record)]
             if existing is None:
                 commitment.meeting = meeting
                 for name, value in record.values.items():
@@ -1915,13 +2150,17 @@ class _Plan:
                     if name in record.values and getattr(commitment, name) != record.values[name]:
                         setattr(commitment, name, record.values[name])
                         changed = True
-                if record.agreement is not None and (
-                    commitment.agreement_id != (agreement.pk if agreement else None)
-                    or (agreement is not None and agreement.pk is None)
+            # What a version cannot say (None) stays as recorded.
+            for name in ("agreement", "fulfilled_by"):
+                slug = getattr(record, name)
+                if slug is None:
+                    continue
+                agreement = self.agreements_by_slug[slug] if slug else None
+                if getattr(commitment, f"{name}_id") != (agreement.pk if agreement else None) or (
+                    agreement is not None and agreement.pk is None
                 ):
                     changed = True
-            if record.agreement is not None:  # version 1 cannot name an agreement: the link stays
-                self.commitment_agreements.append((commitment, agreement))
+                self.commitment_agreements.append((commitment, name, agreement))
             if self.diff_rows(
                 parties_through,
                 party_rows[commitment.pk] if existing else {},
@@ -1940,6 +2179,10 @@ class _Plan:
                 ),
             ):
                 changed = True
+            if record.links is not None and self.diff_links(
+                commitment, links[commitment.pk] if existing else {}, record.links, commitments
+            ):
+                changed = True
             if existing is None:
                 self.tally("commitments", "created")
             elif changed:
@@ -1948,31 +2191,55 @@ class _Plan:
                 self.tally("commitments", "updated")
             else:
                 self.tally("commitments", "unchanged")
-            self.plan_history(commitment, history[commitment.pk] if existing else {}, record.history)
+            self.plan_history(
+                commitment, self.recorded_history[commitment.pk] if existing else [], record.history
+            )
             if existing is None and not record.history:
                 self.tally("status changes", "created")  # announced, by complete_from_meetings()
-        self.update_fields[Commitment] = [*self.COMMITMENT_FIELDS, "agreement", "updated_at"]
+        self.update_fields[Commitment] = [*self.COMMITMENT_FIELDS, "agreement", "fulfilled_by", "updated_at"]
 
-    def plan_history(self, commitment, existing, records):
+    def diff_links(self, commitment, existing, records, commitments):
+        """Plan the commitment's links (`existing`: earlier commitment id -> link) to become the
+        file's; a link's target is a commitment of the files or the id of a recorded one."""
+        desired = {}
+        for record in records:
+            target = self.link_targets[id(record)]
+            earlier = target if isinstance(target, int) else commitments[id(target)]
+            key = earlier if isinstance(earlier, int) else earlier.pk or id(earlier)
+            desired[key] = lambda record=record, earlier=earlier: CommitmentLink(
+                commitment_id=commitment.pk,
+                earlier_id=earlier if isinstance(earlier, int) else earlier.pk,
+                kind=record.kind,
+                note=record.note,
+            )
+        return self.diff_children(CommitmentLink, existing, desired, ["kind", "note"])
+
+    def plan_history(self, commitment, recorded, records):
+        existing = {(change.date, change.status, change.party_id): change for change in recorded}
         for record in records:
             source = self.sources[record.url]
-            change = existing.get((record.date, record.status))
+            change = existing.get(record.key)
             if change is None:
                 self.row_adds[StatusChange].append(
                     lambda record=record, source=source, commitment=commitment: StatusChange(
                         commitment_id=commitment.pk,
                         date=record.date,
                         status=record.status,
+                        party_id=record.party,
+                        review=bool(record.review),
                         note=record.note,
                         source_id=source.pk,
                     )
                 )
                 self.tally("status changes", "created")
-            elif change.note != record.note or change.source_id != source.pk:
+                continue
+            review = change.review if record.review is None else record.review
+            if (change.note, change.source_id, change.review) != (record.note, source.pk, review):
                 change.note = record.note
                 change.source = source
+                change.review = review
                 self.updates[StatusChange].append(change)
-                self.update_fields[StatusChange] = ["note", "source"]
+                self.update_fields[StatusChange] = ["note", "source", "review"]
                 self.tally("status changes", "updated")
             else:
                 self.tally("status changes", "unchanged")
@@ -1993,16 +2260,16 @@ class _Plan:
         self.write_agreements()
         for commitment in self.creates[Commitment]:
             commitment.meeting_id = commitment.meeting.pk
-        for commitment, agreement in self.commitment_agreements:
-            commitment.agreement_id = agreement.pk if agreement else None
+        for commitment, name, agreement in self.commitment_agreements:
+            setattr(commitment, f"{name}_id", agreement.pk if agreement else None)
         self.save(Commitment)
-        commitment_rows = (Commitment.parties.through, CommitmentCitation)
+        commitment_rows = (Commitment.parties.through, CommitmentCitation, CommitmentLink)
         for model in commitment_rows:
             self.delete_rows(model)
         for model in (*commitment_rows, StatusChange):
             self.add_rows(model)
-        self.save(CommitmentCitation)
-        self.save(StatusChange)
+        for model in (CommitmentCitation, CommitmentLink, StatusChange):
+            self.save(model)
         created = [commitment.pk for commitment in self.creates[Commitment]]
         announced = Commitment.objects.filter(pk__in=created).complete_from_meetings()
         self.report.written[StatusChange][0].extend(announced)
@@ -2065,6 +2332,7 @@ def import_documents(documents, *, dry_run=False, progress=None, may_delete=None
             plan.plan_sources()
             matched = plan.match_meetings()
             matched_agreements = plan.match_agreements()
+            plan.match_commitments(matched)
             problems = reader.problems + plan.problems
             if problems:
                 order = {document.name: index for index, document in enumerate(documents)}

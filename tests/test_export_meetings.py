@@ -183,7 +183,7 @@ def test_export_writes_the_import_format_in_a_fixed_order():
 
     document = json.loads(export())
 
-    assert document["format"] == "bilateral-meetings/2"
+    assert document["format"] == "bilateral-meetings/3"
     assert [meeting["slug"] for meeting in document["meetings"]] == [
         "2025-11-02-it-jp-phone-call",
         "2026-01-16-it-jp-tokyo",
@@ -447,7 +447,7 @@ def test_export_writes_to_a_file(tmp_path):
 
 
 def test_an_empty_record_exports_an_empty_document():
-    assert export() == '{\n  "format": "bilateral-meetings/2",\n  "meetings": [],\n  "agreements": []\n}\n'
+    assert export() == '{\n  "format": "bilateral-meetings/3",\n  "meetings": [],\n  "agreements": []\n}\n'
 
 
 @pytest.mark.parametrize(
@@ -465,12 +465,12 @@ def test_export_refuses_unknown_filters(args, message):
 
 def test_the_export_takes_a_few_queries_whatever_its_size(django_assert_num_queries):
     make_agreements(make_record())
-    with django_assert_num_queries(16):
+    with django_assert_num_queries(17):
         export_document(meetings_to_export())
     for n in range(5):
         make_commitment(meeting=make_meeting(date=datetime.date(2024, 1, n + 1)), summary=f"More {n}")
         make_signatory(make_agreement(date=datetime.date(2024, 1, n + 1)))
-    with django_assert_num_queries(16):
+    with django_assert_num_queries(17):
         export_document(meetings_to_export())
 
 

@@ -718,10 +718,11 @@ def test_a_meeting_that_matches_two_recorded_meetings_is_a_problem():
 
 
 def test_the_format_is_checked():
-    assert problems({"format": "bilateral-meetings/3", "meetings": []}) == [
-        'format: unsupported format "bilateral-meetings/3"; this version reads "bilateral-meetings/2" '
-        'and "bilateral-meetings/1"'
+    assert problems({"format": "bilateral-meetings/4", "meetings": []}) == [
+        'format: unsupported format "bilateral-meetings/4"; this version reads "bilateral-meetings/3", '
+        '"bilateral-meetings/2" and "bilateral-meetings/1"'
     ]
+    assert not run({"format": "bilateral-meetings/3", "meetings": []}).changed
     assert not run({"format": "bilateral-meetings/2", "meetings": []}).changed
     assert problems({"meetings": []}) == ["format: required field missing"]
     assert problems([]) == ["expected an object, got an array"]
@@ -998,25 +999,34 @@ def test_the_schemas_vocabularies_are_the_models_choices():
     from agreements.importer import schema
     from agreements.models import MeetingKind, Status
 
-    for version in ("bilateral-meetings/1", "bilateral-meetings/2"):
+    for version in ("bilateral-meetings/1", "bilateral-meetings/2", "bilateral-meetings/3"):
         definitions = schema(version)["$defs"]
         assert definitions["status"]["enum"] == Status.values
         assert definitions["meeting"]["properties"]["kind"]["enum"] == MeetingKind.values
         assert definitions["commitment"]["properties"]["status"]["enum"] == [*Status.values, None]
 
 
-def test_the_version_2_schemas_vocabularies_are_the_models_choices():
+@pytest.mark.parametrize("version", ["bilateral-meetings/2", "bilateral-meetings/3"])
+def test_the_agreement_vocabularies_of_versions_2_and_3_are_the_models_choices(version):
     from agreements.importer import schema
     from agreements.models import AgreementKind, AgreementStatus, EventKind, SourceKind, TextKind
 
-    definitions = schema("bilateral-meetings/2")["$defs"]
+    definitions = schema(version)["$defs"]
     assert definitions["sourceDetails"]["properties"]["kind"]["enum"] == [*SourceKind.values, None]
     assert definitions["agreement"]["properties"]["kind"]["enum"] == AgreementKind.values
     assert definitions["agreement"]["properties"]["status"]["enum"] == [*AgreementStatus.values, None]
     assert definitions["agreementStatus"]["enum"] == AgreementStatus.values
     assert definitions["agreementEvent"]["properties"]["kind"]["enum"] == EventKind.values
     assert definitions["agreementText"]["properties"]["kind"]["enum"] == [*TextKind.values, None]
-    assert schema()["$defs"] == definitions, "the newest version by default"
+
+
+def test_the_version_3_schemas_vocabularies_are_the_models_choices():
+    from agreements.importer import FORMAT, schema
+    from agreements.models import LinkKind
+
+    definitions = schema("bilateral-meetings/3")["$defs"]
+    assert definitions["commitmentLink"]["properties"]["kind"]["enum"] == LinkKind.values
+    assert schema()["$defs"] == definitions and FORMAT == "bilateral-meetings/3", "the newest by default"
 
 
 def test_each_problem_shown_names_its_meeting_by_date_and_title():

@@ -257,9 +257,9 @@ def test_a_version_1_file_cannot_carry_what_version_2_adds():
     meeting["commitments"][0]["agreement"] = "x"
 
     assert problems(document([meeting], [], version=1)) == [
-        "agreements: unknown field",
-        "meetings[0].commitments[0].agreement: unknown field",
-        "meetings[0].sources[0].kind: unknown field",
+        "agreements: unknown field in bilateral-meetings/1 (version 2 adds it)",
+        "meetings[0].commitments[0].agreement: unknown field in bilateral-meetings/1 (version 2 adds it)",
+        "meetings[0].sources[0].kind: unknown field in bilateral-meetings/1 (version 2 adds it)",
     ]
 
 

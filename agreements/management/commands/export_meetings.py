@@ -1,6 +1,6 @@
 """`manage.py export_meetings [--country XX ...] [--topic SLUG ...] [--since DATE] [-o FILE]`.
 
-Writes meetings and agreements in the import format (bilateral-meetings/2), deterministically:
+Writes meetings and agreements in the import format (bilateral-meetings/3), deterministically:
 importing the output into an empty database and exporting again gives the same bytes. The
 agreements are those to which every given country is a party, signed or adopted on or after
 `--since`, and any agreement an exported commitment names.
@@ -17,7 +17,7 @@ from agreements.models import Country, Topic
 class Command(BaseCommand):
     help = (
         "Export meetings, their leaders, commitments and sources, and agreements, "
-        "as bilateral-meetings/2 JSON."
+        "as bilateral-meetings/3 JSON."
     )
 
     def add_arguments(self, parser):

@@ -1,5 +1,5 @@
 """`manage.py import_meetings FILE [FILE ...] [--dry-run]`: bulk additions from JSON files
-(bilateral-meetings/2, or /1).
+(bilateral-meetings/3, or /2 or /1).
 
 All or nothing: every problem in the files is reported (each naming the record and field) and
 nothing is written, or everything is written in one transaction. See docs/import-format.md.
@@ -34,8 +34,8 @@ def progress_bar(stream):
 
 class Command(BaseCommand):
     help = (
-        "Import meetings, their leaders, commitments and sources, and agreements, from bilateral-meetings/2 "
-        "(or /1) JSON files."
+        "Import meetings, their leaders, commitments and sources, and agreements, from bilateral-meetings/3 "
+        "(or /2, /1) JSON files."
     )
 
     def add_arguments(self, parser):
