@@ -126,7 +126,7 @@ def test_seed_loads_the_record(seed):
         "MeetingCitation": 26,
         "Commitment": 13,
         "CommitmentCitation": 37,
-        "StatusChange": 16,
+        "StatusChange": 18,
         "DiplomaticTie": 1,
         "Agreement": 6,
         "AgreementCitation": 16,
@@ -438,3 +438,15 @@ def test_titles_without_an_official_english_form_are_marked_as_ours(seed):
         "2025-03-05-it-jp-fact-sheet",
         "2026-01-16-it-jp-joint-statement",
     }
+
+
+def test_the_acsa_talks_were_fulfilled_by_its_signature_and_reviewed_at_the_tokyo_summit(seed):
+    talks = Commitment.objects.get(summary__startswith="Start negotiations on an Acquisition")
+    assert [(e.date, e.status, e.review) for e in talks.history.all()] == [
+        (datetime.date(2024, 6, 14), "announced", False),
+        (datetime.date(2024, 11, 25), "fulfilled", False),
+        (datetime.date(2026, 1, 16), "fulfilled", True),
+    ]
+    assert (talks.status, talks.reviewed_on) == ("fulfilled", datetime.date(2026, 1, 16))
+    plan = Commitment.objects.get(summary__startswith="Carry out the Japan–Italy Action Plan")
+    assert (plan.status, plan.reviewed_on) == ("in-progress", datetime.date(2025, 3, 5))

@@ -155,3 +155,24 @@ def test_reviewed_means_within_365_days_of_today(client, db):
     make_status_change(recent, date=today - datetime.timedelta(days=365), status="announced", review=True)
     found = figures(client, PAIR)
     assert (found[("reviewed_last_12_months", "", "")], found[("stale", "", "")]) == ("1", "0")
+
+
+def test_the_seed_s_scorecard_on_a_fixed_day(seed):
+    from agreements import scorecards
+    from agreements.models import Commitment, Pair
+
+    italy, japan = country("IT"), country("JP")
+    card = scorecards.build(
+        "Italy and Japan", Pair(italy, japan).commitments(), {}, [italy, japan], today=DAY(2026, 12, 6)
+    )
+    assert card.total == 13
+    assert [figure.value for figure in card.by_status] == [10, 1, 2, 0]
+    # the eight of the Tokyo summit, the visit it fulfilled and the ACSA reviewed on 16 January 2026
+    assert card.reviewed == 10
+    # open and last reviewed before 6 December 2025: the Action Plan (5 March 2025), the two of 2023
+    assert card.stale.value == 3
+    # the ACSA talks, 14 June to 25 November 2024 (164 days); the visit, 5 November 2025 to
+    # 16 January 2026 (72 days)
+    assert (card.fulfilled_with_dates, card.median_days_to_fulfilment) == (2, 118)
+    overdue = [c for c in Commitment.objects.all() if c.target_date and c.target_date < DAY(2026, 12, 6)]
+    assert card.overdue.value == len([c for c in overdue if c.status != "fulfilled"])
