@@ -522,8 +522,32 @@ class CommitmentQuerySet(models.QuerySet):
         return Search(self.model, text, self.db).apply(self)
 
 
-class Commitment(Timestamped):
+class KeptByTheDatabase(models.Model):
+    """A record some of whose columns (`kept_by_the_database`) only the database's triggers write.
+
+    A fixture or a backup loaded over existing rows (`loaddata`, a raw save) updates every other
+    column but leaves those: the history loaded after the row gives them, and the database refuses
+    any other value."""
+
+    kept_by_the_database = ()
+
+    class Meta:
+        abstract = True
+
+    def _save_table(self, raw=False, *args, **kwargs):
+        self._raw_save = raw
+        return super()._save_table(raw, *args, **kwargs)
+
+    def _do_update(self, base_qs, using, pk_val, values, *args, **kwargs):
+        if getattr(self, "_raw_save", False):
+            values = [value for value in values if value[0].name not in self.kept_by_the_database]
+        return super()._do_update(base_qs, using, pk_val, values, *args, **kwargs)
+
+
+class Commitment(KeptByTheDatabase, Timestamped):
     """One thing agreed at a meeting."""
+
+    kept_by_the_database = ("status", "superseded", "reviewed_on")
 
     NEWEST_FIRST = ("-meeting_date", "-id")  # the lists' order; indexes end in (meeting_date, id)
 
@@ -1075,9 +1099,11 @@ def validate_language_code(code):
 FIRST_AGREEMENT_DAY = datetime.date(1800, 1, 1)  # the first day the lists' date filters accept
 
 
-class Agreement(Timestamped):
+class Agreement(KeptByTheDatabase, Timestamped):
     """A text two or more countries signed or adopted: a treaty, a memorandum, a joint statement,
     an action plan. Its status is that of its latest event that changes it (`EVENT_STATUS`)."""
+
+    kept_by_the_database = ("status",)
 
     slug = models.SlugField(max_length=200, unique=True)
     kind = models.CharField(max_length=20, choices=AgreementKind)

@@ -450,3 +450,15 @@ def test_the_acsa_talks_were_fulfilled_by_its_signature_and_reviewed_at_the_toky
     assert (talks.status, talks.reviewed_on) == ("fulfilled", datetime.date(2026, 1, 16))
     plan = Commitment.objects.get(summary__startswith="Carry out the Japan–Italy Action Plan")
     assert (plan.status, plan.reviewed_on) == ("in-progress", datetime.date(2025, 3, 5))
+
+
+def test_the_seed_loads_over_a_record_whose_history_has_moved_on(seed):
+    """A fixture or a backup loaded over existing rows leaves what the database keeps: the status
+    and last review its history (in the database and then in the file) give."""
+    from tests.factories import make_source, make_status_change
+
+    plan = Commitment.objects.get(summary__startswith="Carry out the Japan–Italy Action Plan")
+    make_status_change(plan, date=datetime.date(2026, 6, 1), status="fulfilled", source=make_source())
+    call_command("loaddata", "seed", verbosity=0)
+    plan.refresh_from_db()
+    assert (plan.status, plan.reviewed_on) == ("fulfilled", datetime.date(2026, 6, 1))
