@@ -320,6 +320,42 @@ class ListFilterSet(filters.FilterSet):
             read[options] = options()
         return read[options]
 
+    def active_filters(self):
+        """The filters the URL sets, each value with its label and the URL without it:
+        [{"label", "value", "remove"}], in the form's order (sort, page and format left out)."""
+        if not self.is_valid():
+            return []
+        found = []
+        for name, field in self.form.fields.items():
+            if name == "sort":
+                continue
+            raw = [value for value in self.data.getlist(name) if value.strip()]
+            if not raw or self.form.cleaned_data.get(name) in (None, "", [], False):
+                continue
+            names = {}
+            cleaned = self.form.cleaned_data[name]
+            if isinstance(cleaned, QuerySet) and cleaned.model is Topic and hasattr(self, "topics"):
+                cleaned = self.topics()  # read once for the facets too
+            for item in cleaned if isinstance(cleaned, list | tuple | QuerySet) else [cleaned]:
+                key = getattr(item, "code", None) or getattr(item, "slug", None)
+                if key:
+                    names[key.lower()] = str(getattr(item, "name", item))
+            choices = {}
+            if not isinstance(field, forms.ModelChoiceField):  # a model field's choices are a query
+                choices = {str(value): str(label) for value, label in getattr(field, "choices", [])}
+            for value in raw:
+                if isinstance(field.widget, forms.CheckboxInput):
+                    shown = "yes"
+                else:
+                    shown = names.get(value.lower()) or choices.get(value) or value
+                remaining = self.data.copy()
+                remaining.setlist(name, [other for other in raw if other != value])
+                for gone in ("page", "format"):
+                    remaining.pop(gone, None)
+                query = remaining.urlencode()
+                found.append({"label": field.label, "value": shown, "remove": f"?{query}" if query else "?"})
+        return found
+
     def active(self, values):
         """The parameters with a value among `values` (cleaned data), but the sort order."""
         return {

@@ -181,3 +181,23 @@ def test_search_splits_words_at_underscores_on_every_database():
     assert Meeting.objects.matching("b").count() == 1
     assert Meeting.objects.matching("b_corr").count() == 1
     assert Meeting.objects.matching("ab").count() == 1
+
+
+def test_the_active_filters_are_listed_each_with_a_link_that_removes_it(client, seed):
+    response = client.get(
+        "/commitments/",
+        {"country": ["gb", "jp"], "topic": "defence-security", "status": "announced", "page": "1"},
+    )
+    active = [
+        (item["label"], item["value"], item["remove"]) for item in response.context["filter"].active_filters()
+    ]
+    assert active == [
+        ("Topics (any of)", "Defence and security", "?country=gb&country=jp&status=announced"),
+        ("Status", "Announced", "?country=gb&country=jp&topic=defence-security"),
+        ("Parties (all of)", "United Kingdom", "?country=jp&topic=defence-security&status=announced"),
+        ("Parties (all of)", "Japan", "?country=gb&topic=defence-security&status=announced"),
+    ]
+    page = response.content.decode()
+    assert 'aria-label="Remove Parties (all of): United Kingdom"' in page
+    assert client.get("/commitments/?overdue=yes").context["filter"].active_filters()[0]["value"] == "yes"
+    assert client.get("/commitments/").context["filter"].active_filters() == []
