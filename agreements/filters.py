@@ -256,6 +256,11 @@ def country_options():
     return [(code.lower(), name) for code, name in Country.objects.with_records().values_list("code", "name")]
 
 
+def commitment_country_options():
+    countries = Country.objects.with_commitments().values_list("code", "name")
+    return [(code.lower(), name) for code, name in countries]
+
+
 def agreement_country_options():
     countries = Country.objects.with_agreements().values_list("code", "name")
     return [(code.lower(), name) for code, name in countries]
@@ -716,7 +721,7 @@ class CommitmentFilter(ListFilterSet):
         ("year", "Years", False, "year"),
     )
     year_field = "meeting_date"
-    option_lists = {"country": country_options, "party": country_options}
+    option_lists = {"country": commitment_country_options, "party": commitment_country_options}
 
     class Meta:
         model = Commitment

@@ -42,6 +42,10 @@ class CountryQuerySet(models.QuerySet):
         """Countries that took part in at least one meeting."""
         return self.filter(Exists(Meeting.countries.through.objects.filter(country=OuterRef("pk"))))
 
+    def with_commitments(self):
+        """Countries party to at least one commitment."""
+        return self.filter(Exists(Commitment.parties.through.objects.filter(country=OuterRef("pk"))))
+
     def with_agreements(self):
         """Countries party to at least one agreement."""
         return self.filter(Exists(Agreement.parties.through.objects.filter(country=OuterRef("pk"))))

@@ -201,3 +201,8 @@ def test_the_active_filters_are_listed_each_with_a_link_that_removes_it(client, 
     assert 'aria-label="Remove Parties (all of): United Kingdom"' in page
     assert client.get("/commitments/?overdue=yes").context["filter"].active_filters()[0]["value"] == "yes"
     assert client.get("/commitments/").context["filter"].active_filters() == []
+
+
+def test_the_commitment_list_offers_every_party_to_a_commitment(client, seed):
+    options = client.get("/commitments/").context["filter"].form.fields["country"].widget.choices
+    assert [code for code, _name in options] == ["it", "jp", "gb"]  # by name: the UK is party to GCAP
