@@ -185,6 +185,21 @@ class DownloadMixin:
 # Lists with filters -------------------------------------------------------------------------
 
 
+def without_empty_parameters(request):
+    """A 301 to the same URL without its empty parameters (`?status=&q=`, as a filter form sends
+    the fields left blank), or None when it has none."""
+    query = request.GET.copy()
+    empty = [name for name, values in query.lists() if not any(value.strip() for value in values)]
+    if not empty:
+        return None
+    for name in empty:
+        del query[name]
+    for name, values in query.lists():
+        query.setlist(name, [value for value in values if value.strip()])
+    encoded = query.urlencode()
+    return redirect(f"{request.path}?{encoded}" if encoded else request.path, permanent=True)
+
+
 class FilteredListView(FilterView):
     """A filtered list that is also a CSV or JSON download (`format=`), never a 500.
 
@@ -197,6 +212,8 @@ class FilteredListView(FilterView):
     export_name = ""
 
     def get(self, request, *args, **kwargs):
+        if canonical := without_empty_parameters(request):
+            return canonical
         fmt = export_format(request)
         self.filterset = self.get_filterset(self.get_filterset_class())
         valid = self.filterset.is_valid()

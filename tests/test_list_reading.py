@@ -42,7 +42,7 @@ def test_new_leaders_and_countries_are_offered_at_once(client):
     assert '<option value="first-newcomer">First Newcomer</option>' in page
     assert '<option value="fr">France</option>' not in page
     make_meeting(countries=("FR", "JP"), leaders=[newcomer])
-    assert '<option value="fr">France</option>' in client.get("/commitments/").content.decode()
+    assert '<option value="fr">France</option>' in client.get("/meetings/").content.decode()
 
 
 def test_countries_offered_are_those_with_records_selected_as_given(client):

@@ -58,14 +58,14 @@ def record(db):
 @pytest.mark.parametrize("value", ODD_VALUES)
 @pytest.mark.parametrize("parameter", MEETING_PARAMETERS)
 def test_meeting_list_never_fails_on_odd_values(client, record, parameter, value):
-    response = client.get("/meetings/", {parameter: value})
+    response = client.get("/meetings/", {parameter: value}, follow=True)  # an empty one moves
     assert response.status_code in (200, 400, 404)
 
 
 @pytest.mark.parametrize("value", ODD_VALUES)
 @pytest.mark.parametrize("parameter", COMMITMENT_PARAMETERS)
 def test_commitment_list_never_fails_on_odd_values(client, record, parameter, value):
-    response = client.get("/commitments/", {parameter: value})
+    response = client.get("/commitments/", {parameter: value}, follow=True)
     assert response.status_code in (200, 400, 404)
 
 
@@ -124,7 +124,7 @@ def test_last_page_and_page_one_work(client, record):
 
 def test_overdue_takes_any_value_as_yes_or_no(client, record):
     for value in ["1", "true", "on", "false", ""]:
-        assert client.get("/commitments/", {"overdue": value}).status_code == 200
+        assert client.get("/commitments/", {"overdue": value}, follow=True).status_code == 200
 
 
 def test_unknown_parameters_are_ignored(client, record):
@@ -224,3 +224,15 @@ def test_a_reversed_date_range_is_a_400_saying_so(client, db, url):
     response = client.get(url, {"date_after": "2026-01-01", "date_before": "2025-01-01"})
     assert response.status_code == 400
     assert "The last day is before the first: swap them." in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("query", "canonical"),
+    [
+        ("?topic=space&status=&q=&date_after=", "/commitments/?topic=space"),
+        ("?status=&q=+", "/commitments/"),
+    ],
+)
+def test_empty_parameters_move_to_the_url_without_them(client, db, query, canonical):
+    response = client.get("/commitments/" + query)
+    assert (response.status_code, response["Location"]) == (301, canonical)

@@ -106,7 +106,7 @@ def test_counts_past_the_bound_say_more_than_and_facets_past_theirs_say_why(clie
 
     monkeypatch.setattr(filters, "COUNT_LIMIT", 3)
     monkeypatch.setattr(filters, "FACET_LIMIT", 3)
-    html = client.get("/commitments/", {"overdue": "", "date_after": "2000-01-02"}).content.decode()
+    html = client.get("/commitments/", {"date_after": "2000-01-02"}).content.decode()
     assert "More than 3 commitments" in html
     assert "Download all of them, every row" in html
     assert "Topics, Statuses, Years: not counted, too many rows." in html
