@@ -311,7 +311,8 @@ class MeetingDetailView(CachedPageMixin, DetailView):
             "commitments",
             queryset=Commitment.objects.select_related("topic", "agreement")
             .prefetch_related(
-                Prefetch("citations", queryset=CommitmentCitation.objects.only("commitment", "source"))
+                Prefetch("citations", queryset=CommitmentCitation.objects.only("commitment", "source")),
+                "parties",
             )
             .order_by("topic__position", "topic__name", "id"),
         ),
@@ -321,7 +322,17 @@ class MeetingDetailView(CachedPageMixin, DetailView):
     template_name = "agreements/meeting_detail.html"
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(accounts=accounts_side_by_side(self.object), **kwargs)
+        meeting = self.object
+        countries = list(meeting.countries.all())
+        codes = {country.code for country in countries}
+        for commitment in meeting.commitments.all():
+            parties = list(commitment.parties.all())
+            commitment.parties_unlike_meeting = parties if {p.code for p in parties} != codes else []
+        return super().get_context_data(
+            accounts=accounts_side_by_side(meeting),
+            pair=Pair(*countries) if len(countries) == 2 else None,
+            **kwargs,
+        )
 
 
 def accounts_side_by_side(meeting):

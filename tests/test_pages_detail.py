@@ -131,3 +131,15 @@ def test_the_country_list_holds_every_country_with_a_record_of_any_kind(client, 
     assert set(rows) == {"GB", "IT", "JP"}  # the United Kingdom: party to GCAP, at no meeting
     gb = rows["GB"]
     assert (gb.meeting_count, gb.commitment_count, gb.agreement_count) == (0, 1, 1)
+
+
+def test_the_meeting_page_links_its_pair_and_topics_and_names_parties_unlike_its_countries(client, seed):
+    page = client.get("/meetings/2026-01-16-it-jp-tokyo/").content.decode()
+    assert 'href="/relations/it-jp/">their relations' in page
+    assert '<h3 id="topic-space"><a href="/topics/space/">Space</a></h3>' in page
+    gcap = page.split("Accelerate joint development of the GCAP")[1].split("</li>")[0]
+    assert (
+        'Parties: <a href="/countries/it/">Italy</a>, <a href="/countries/jp/">Japan</a>, '
+        '<a href="/countries/gb/">United Kingdom</a>' in gcap
+    )
+    assert page.count('<span class="sub">Parties: ') == 1  # the others' parties are the meeting's

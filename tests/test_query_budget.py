@@ -36,7 +36,7 @@ PAGES = {
     "/countries/jp/": 12,
     "/topics/space/": 7,  # two queries for each status the topic has
     "/leaders/sanae-takaichi/": 7,
-    TOKYO_SUMMIT: 10,  # with the accounts side by side and the agreed texts
+    TOKYO_SUMMIT: 11,  # with the accounts side by side, the agreed texts and the parties
     "/meetings/": 10,
     "/meetings/?country=jp&country=it": 11,
     "/meetings/?leader=sanae-takaichi": 11,
