@@ -721,6 +721,13 @@ class Commitment(KeptByTheDatabase, Timestamped):
     def target_display(self):
         return self.target_text(self.target_date, self.target_precision)
 
+    @property
+    def target_on_pages(self):
+        """The target as pages write dates: "2035", or "30 Jun 2026"."""
+        if self.target_date is None or self.target_precision == TargetPrecision.YEAR:
+            return self.target_display
+        return f"{self.target_date.day} {self.target_date:%b %Y}"
+
     def is_overdue(self, today=None):
         return self.overdue(self.target_date, self.status, today)
 

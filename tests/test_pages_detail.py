@@ -143,3 +143,13 @@ def test_the_meeting_page_links_its_pair_and_topics_and_names_parties_unlike_its
         '<a href="/countries/gb/">United Kingdom</a>' in gcap
     )
     assert page.count('<span class="sub">Parties: ') == 1  # the others' parties are the meeting's
+
+
+def test_a_target_day_reads_as_the_pages_other_dates_and_a_target_year_as_the_year(client, db):
+    from .factories import make_commitment
+
+    day = make_commitment(target_date=datetime.date(2026, 6, 30), target_precision="day")
+    year = make_commitment(target_date=datetime.date(2035, 12, 31), target_precision="year")
+    page = client.get(day.get_absolute_url()).content.decode()
+    assert '<time datetime="2026-06-30">30 Jun 2026</time>' in page
+    assert '<time datetime="2035-12-31">2035</time>' in client.get(year.get_absolute_url()).content.decode()
