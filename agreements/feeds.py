@@ -33,6 +33,19 @@ class FilteredFeed(Feed):
         url = reverse(self.list_url_name)
         return f"{url}?{filterset.querystring}" if filterset.querystring else url
 
+    def feed_url(self, filterset):
+        """The feed's own URL with its filters, for its `rel="self"` link."""
+        url = reverse(self.list_url_name.replace("-list", "-feed"))
+        return f"{url}?{filterset.querystring}" if filterset.querystring else url
+
+    def title(self, filterset):
+        shown = "; ".join(f"{item['label']}: {item['value']}" for item in filterset.active_filters())
+        return (
+            f"{self.records_title} where {shown} · Bilateral agreements"
+            if shown
+            else (f"{self.records_title} · Bilateral agreements")
+        )
+
     def items(self, filterset):
         return filterset.qs.order_by("-created_at", "-pk")[:FEED_LENGTH]
 
@@ -46,7 +59,7 @@ class FilteredFeed(Feed):
 class MeetingFeed(FilteredFeed):
     filterset_class = MeetingFilter
     list_url_name = "agreements:meeting-list"
-    title = "New meetings · Bilateral agreements"
+    records_title = "New meetings"
     subtitle = "Leaders' meetings as they are added to the record."
 
     def base_queryset(self):
@@ -63,7 +76,7 @@ class MeetingFeed(FilteredFeed):
 class CommitmentFeed(FilteredFeed):
     filterset_class = CommitmentFilter
     list_url_name = "agreements:commitment-list"
-    title = "New commitments · Bilateral agreements"
+    records_title = "New commitments"
     subtitle = "Commitments as they are added to the record."
 
     def base_queryset(self):
@@ -79,7 +92,7 @@ class CommitmentFeed(FilteredFeed):
 class AgreementFeed(FilteredFeed):
     filterset_class = AgreementFilter
     list_url_name = "agreements:agreement-list"
-    title = "New agreements · Bilateral agreements"
+    records_title = "New agreements"
     subtitle = "Treaties, statements and plans as they are added to the record."
 
     def base_queryset(self):

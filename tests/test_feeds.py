@@ -51,3 +51,21 @@ def test_list_pages_link_their_feeds(client):
         '<link rel="alternate" type="application/atom+xml" title="New commitments" '
         'href="/feeds/commitments/?topic=space">' in html
     )
+
+
+def test_a_filtered_feed_names_its_filters_and_links_itself_with_them(client):
+    from xml.etree import ElementTree
+
+    make_commitment(topic=Topic.objects.get(slug="space"), summary="Space body")
+    feed = ElementTree.fromstring(
+        client.get("/feeds/commitments/", {"topic": "space", "country": "jp"}).content
+    )
+    atom = "{http://www.w3.org/2005/Atom}"
+    assert feed.find(f"{atom}title").text == (
+        "New commitments where Topics (any of): Space; Parties (all of): Japan · Bilateral agreements"
+    )
+    links = {link.get("rel"): link.get("href") for link in feed.findall(f"{atom}link")}
+    assert links["self"].endswith("/feeds/commitments/?topic=space&country=jp")
+    assert links["alternate"].endswith("/commitments/?topic=space&country=jp")
+    plain = ElementTree.fromstring(client.get("/feeds/meetings/").content)
+    assert plain.find(f"{atom}title").text == "New meetings · Bilateral agreements"
