@@ -22,6 +22,7 @@ from django.http import StreamingHttpResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import quote_etag
+from django.utils.text import slugify
 
 from .caching import DATA_VERSION_TABLE, read_alias
 
@@ -91,16 +92,25 @@ def meeting_rows(queryset):
 
 
 def commitment_rows(queryset):
-    from .models import Commitment
+    from .models import Commitment, CommitmentCitation, StatusChange
 
     parties = Commitment.parties.through.objects.order_by("country__name")
+    citations = CommitmentCitation.objects.order_by("id")
+    last_change = (
+        StatusChange.objects.filter(commitment=OuterRef("pk"), party__isnull=True, review=False)
+        .order_by("-date", "-id")
+        .values("date")[:1]
+    )
     return linked_values(
-        queryset.values(*COMMITMENT_VALUES),
+        queryset.annotate(status_since=Subquery(last_change)).values(*COMMITMENT_VALUES, "status_since"),
         "pk",
         {
             "parties": lambda keys: parties.filter(commitment__in=keys).values_list(
                 "commitment_id", "country_id"
-            )
+            ),
+            "sources": lambda keys: citations.filter(commitment__in=keys).values_list(
+                "commitment_id", "source__url"
+            ),
         },
     )
 
@@ -132,6 +142,7 @@ def commitment_record(row, request):
         "detail": row["detail"],
         "topic": row["topic_id"],
         "status": row["status"],
+        "status_since": row["status_since"].isoformat() if row["status_since"] else None,
         "parties": row["parties"],
         "target": Commitment.target_text(row["target_date"], row["target_precision"]) or None,
         "overdue": Commitment.overdue(row["target_date"], row["status"]),
@@ -143,6 +154,7 @@ def commitment_record(row, request):
         "meeting": row["meeting__slug"],
         "meeting_date": row["meeting_date"].isoformat(),
         "meeting_title": row["meeting__title"],
+        "sources": row["sources"],
     }
 
 
@@ -278,6 +290,7 @@ COLUMNS = {
         "detail",
         "topic",
         "status",
+        "status_since",
         "parties",
         "target",
         "overdue",
@@ -289,6 +302,7 @@ COLUMNS = {
         "meeting",
         "meeting_date",
         "meeting_title",
+        "sources",
     ],
     "agreements": [
         "slug",
@@ -385,5 +399,15 @@ def stream(name, fmt, rows, request):
     records = (to_record(row, request) for row in rows)
     chunks = _csv_rows(COLUMNS[name], records) if fmt == "csv" else _json_chunks(name, records)
     response = StreamingHttpResponse(chunks, content_type=FORMATS[fmt])
-    response["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
+    response["Content-Disposition"] = f'attachment; filename="{file_name(request)}.{fmt}"'
     return response
+
+
+def file_name(request):
+    """A download's file name from its URL: `commitments-topic-space-country-jp`,
+    `relations-it-jp-follow-through`; at most 120 characters."""
+    parts = [request.path.strip("/").replace("/", "-")]
+    for key, values in request.GET.lists():
+        if key not in ("format", "page", "sort"):
+            parts += [f"{key}-{value}" for value in values if value.strip()]
+    return slugify("-".join(parts))[:120].strip("-") or "download"

@@ -35,7 +35,7 @@ def test_csv_of_meetings_matches_the_filtered_page(client, seed):
     page = client.get("/meetings/", params)
     download = client.get("/meetings/", {**params, "format": "csv"})
     assert download["Content-Type"].startswith("text/csv")
-    assert 'filename="meetings.csv"' in download["Content-Disposition"]
+    assert 'filename="meetings-kind-official-visit.csv"' in download["Content-Disposition"]
     rows = list(csv.DictReader(io.StringIO(body(download))))
     assert [row["slug"] for row in rows] == [m.slug for m in page.context["meeting_list"]]
     assert rows[0]["countries"] == "IT; JP"
@@ -163,3 +163,16 @@ def test_a_csv_starts_with_the_byte_order_mark_excel_needs_and_holds_utf_8(clien
     raw = b"".join(client.get("/meetings/", {"format": "csv"}).streaming_content)
     assert raw.startswith(b"\xef\xbb\xbfslug,")
     assert "日・イタリア共同声明" in raw.decode("utf-8-sig")  # in the Tokyo summit's summary
+
+
+def test_a_commitment_download_names_its_filters_and_carries_sources_and_the_last_change(client, seed):
+    download = client.get("/commitments/", {"topic": "defence-security", "country": ["jp"], "format": "csv"})
+    assert 'filename="commitments-topic-defence-security-country-jp.csv"' in download["Content-Disposition"]
+    rows = {row["summary"]: row for row in csv.DictReader(io.StringIO(body(download)))}
+    talks = rows["Start negotiations on an Acquisition and Cross-Servicing Agreement (ACSA)"]
+    assert talks["status_since"] == "2024-11-25"  # its signature; the review of 2026 changed nothing
+    from agreements.models import Commitment
+
+    recorded = Commitment.objects.get(summary=talks["summary"]).citations.order_by("id")
+    cited = [citation.source.url for citation in recorded.select_related("source")]
+    assert cited and talks["sources"] == "; ".join(cited)

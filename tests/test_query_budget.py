@@ -56,8 +56,8 @@ PAGES = {
     "/commitments/?q=space": 12,
     "/commitments/?sort=-target": 11,
     "/commitments/?topic=weather": 3,
-    "/commitments/?format=json&topic=space": 4,  # with the ETag query
-    "/feeds/commitments/?topic=space": 3,
+    "/commitments/?format=json&topic=space": 5,  # with the ETag query and the sources
+    "/feeds/commitments/?topic=space": 4,  # with the topics, named in its title
     "/agreements/": 10,
     "/agreements/?country=jp&country=it": 11,
     "/agreements/?kind=treaty": 11,
