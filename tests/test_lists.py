@@ -206,3 +206,16 @@ def test_the_active_filters_are_listed_each_with_a_link_that_removes_it(client, 
 def test_the_commitment_list_offers_every_party_to_a_commitment(client, seed):
     options = client.get("/commitments/").context["filter"].form.fields["country"].widget.choices
     assert [code for code, _name in options] == ["it", "jp", "gb"]  # by name: the UK is party to GCAP
+
+
+def test_column_headers_sort_the_list_and_then_the_other_way(client, seed):
+    page = client.get("/commitments/", {"topic": "space", "page": "1"}).content.decode()
+    assert '<th scope="col"><a href="?topic=space&amp;sort=target">Target</a></th>' in page
+    assert (
+        '<th scope="col" aria-sort="descending"><a href="?topic=space&amp;sort=date">Agreed</a></th>' in page
+    )
+    page = client.get("/commitments/", {"sort": "target"}).content.decode()
+    assert '<th scope="col" aria-sort="ascending"><a href="?sort=-target">Target</a></th>' in page
+    assert '<th scope="col"><a href="?sort=date">Agreed</a></th>' in page
+    meetings = client.get("/meetings/", {"sort": "-title"}).content.decode()
+    assert '<th scope="col" aria-sort="descending"><a href="?sort=title">Meeting</a></th>' in meetings

@@ -257,3 +257,26 @@ def status_bar(figures, label):
         label,
         mark_safe("".join(parts)),
     )
+
+
+@register.simple_tag(takes_context=True)
+def sort_header(context, label, key, default=False):
+    """A column header that sorts the list by `key` (`?sort=key`), and the other way when it
+    already does; `default` marks the column the list is sorted by, newest first, without `sort`."""
+    request = context["request"]
+    current = request.GET.get("sort") or ("-" + key if default else "")
+    if current == key:
+        state, next_sort = "ascending", "-" + key
+    elif current == "-" + key:
+        state, next_sort = "descending", key
+    else:
+        state, next_sort = "", key
+    query = request.GET.copy()
+    query["sort"] = next_sort
+    query.pop("page", None)
+    return format_html(
+        '<th scope="col"{}><a href="?{}">{}</a></th>',
+        format_html(' aria-sort="{}"', state) if state else "",
+        query.urlencode(),
+        label,
+    )
