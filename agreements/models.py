@@ -526,6 +526,14 @@ class CommitmentQuerySet(models.QuerySet):
         return Search(self.model, text, self.db).apply(self)
 
 
+def not_a_party(record, party_codes, code):
+    """Why the country `code` cannot act for a `record` ("commitment", "agreement") whose parties
+    are `party_codes`, or "": it must be one of them."""
+    if code and code not in party_codes:
+        return f"The {record}'s parties ({', '.join(sorted(party_codes))}) do not include {code}."
+    return ""
+
+
 class KeptByTheDatabase(models.Model):
     """A record some of whose columns (`kept_by_the_database`) only the database's triggers write.
 
@@ -850,9 +858,7 @@ class StatusChange(models.Model):
     def party_problem(party_codes, code):
         """Why an entry cannot concern the country `code` in the history of a commitment of
         `party_codes`, or ""."""
-        if code and code not in party_codes:
-            return f"The commitment's parties ({', '.join(sorted(party_codes))}) do not include {code}."
-        return ""
+        return not_a_party("commitment", party_codes, code)
 
     @staticmethod
     def history_problems(entries):
@@ -1221,9 +1227,7 @@ class Agreement(KeptByTheDatabase, Timestamped):
     @staticmethod
     def party_problem(party_codes, code):
         """Why the country `code` cannot act (sign, ratify) for an agreement of `party_codes`, or ""."""
-        if code and code not in party_codes:
-            return f"The agreement's parties ({', '.join(sorted(party_codes))}) do not include {code}."
-        return ""
+        return not_a_party("agreement", party_codes, code)
 
     @staticmethod
     def date_problem(date, today=None):
