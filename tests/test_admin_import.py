@@ -18,6 +18,24 @@ URL = "/admin/agreements/meeting/import/"
 TOKYO = "2026-01-16 Japan–Italy summit"  # how problems name the meeting of meeting_data()
 
 
+def confirm_import(client, data):
+    """Upload `data`, then confirm the import the preview offers; the confirmation's response."""
+    preview = client.post(URL, {"file": upload(data)})
+    form = preview.context["confirm_form"]
+    return client.post(
+        URL, {"name": form["name"].value(), "content": form["content"].value(), "confirm": "Import"}
+    )
+
+
+def log_entries(obj, flag):
+    """The admin history's entries of `action_flag` for `obj`."""
+    from django.contrib.admin.models import LogEntry
+    from django.contrib.contenttypes.models import ContentType
+
+    kind = ContentType.objects.get_for_model(obj)
+    return LogEntry.objects.filter(content_type=kind, object_id=str(obj.pk), action_flag=flag)
+
+
 def upload(data, name="meetings.json"):
     raw = data if isinstance(data, bytes) else json.dumps(data, ensure_ascii=False).encode()
     return SimpleUploadedFile(name, raw, content_type="application/json")
@@ -173,25 +191,16 @@ def test_the_meeting_list_links_to_the_import_page_for_editors(editor_client):
 
 
 def test_an_import_is_in_the_admin_s_history_with_who_and_what(editor_client, editor):
-    from django.contrib.admin.models import ADDITION, CHANGE, LogEntry
-    from django.contrib.contenttypes.models import ContentType
+    from django.contrib.admin.models import ADDITION, CHANGE
 
     from agreements.models import Commitment, Leader, Source, StatusChange
 
     def confirm(data):
-        preview = editor_client.post(URL, {"file": upload(data)})
-        form = preview.context["confirm_form"]
-        return editor_client.post(
-            URL, {"name": form["name"].value(), "content": form["content"].value(), "confirm": "Import"}
-        )
-
-    def entries(obj, flag):
-        kind = ContentType.objects.get_for_model(obj)
-        return LogEntry.objects.filter(content_type=kind, object_id=str(obj.pk), action_flag=flag)
+        return confirm_import(editor_client, data)
 
     assert confirm(document()).status_code == 302
     meeting = Meeting.objects.get()
-    added = entries(meeting, ADDITION).get()
+    added = log_entries(meeting, ADDITION).get()
     assert (added.user, added.change_message) == (editor, "Imported from meetings.json.")
     written = [
         *Leader.objects.all(),
@@ -199,11 +208,11 @@ def test_an_import_is_in_the_admin_s_history_with_who_and_what(editor_client, ed
         *Commitment.objects.all(),
         *StatusChange.objects.all(),
     ]
-    assert written and all(entries(obj, ADDITION).exists() for obj in written)
+    assert written and all(log_entries(obj, ADDITION).exists() for obj in written)
 
     changed = meeting_data(title="A corrected title")
     assert confirm(document(changed)).status_code == 302
-    entry = entries(meeting, CHANGE).get()
+    entry = log_entries(meeting, CHANGE).get()
     assert entry.user == editor and "title" in entry.change_message
 
 

@@ -20,7 +20,7 @@ from agreements.models import (
     Source,
 )
 from tests.factories import country, make_agreement, make_leader, make_source
-from tests.test_admin_import import URL, upload
+from tests.test_admin_import import URL, confirm_import, log_entries, upload
 from tests.test_import import meeting_data
 
 pytestmark = pytest.mark.django_db
@@ -571,19 +571,10 @@ def test_staff_without_the_agreement_permissions_are_refused(client, editor, mis
 
 
 def test_an_editor_imports_agreements_and_the_history_records_them(editor_client, editor):
-    from django.contrib.admin.models import ADDITION, CHANGE, LogEntry
-    from django.contrib.contenttypes.models import ContentType
+    from django.contrib.admin.models import ADDITION, CHANGE
 
     def confirm(data):
-        preview = editor_client.post(URL, {"file": upload(data)})
-        form = preview.context["confirm_form"]
-        return editor_client.post(
-            URL, {"name": form["name"].value(), "content": form["content"].value(), "confirm": "Import"}
-        )
-
-    def entries(obj, flag):
-        kind = ContentType.objects.get_for_model(obj)
-        return LogEntry.objects.filter(content_type=kind, object_id=str(obj.pk), action_flag=flag)
+        return confirm_import(editor_client, data)
 
     assert confirm(document()).status_code == 302
     agreement = Agreement.objects.get()
@@ -594,10 +585,10 @@ def test_an_editor_imports_agreements_and_the_history_records_them(editor_client
         *Signatory.objects.all(),
         *AgreementText.objects.all(),
     ]
-    assert all(entries(obj, ADDITION).get().user == editor for obj in written)
+    assert all(log_entries(obj, ADDITION).get().user == editor for obj in written)
 
     assert confirm(document(agreements=[agreement_data(place="Rome")])).status_code == 302
-    assert entries(agreement, CHANGE).get().change_message == "Imported from meetings.json: place."
+    assert log_entries(agreement, CHANGE).get().change_message == "Imported from meetings.json: place."
 
 
 def test_an_editor_may_not_remove_signatories_through_an_import(editor_client):

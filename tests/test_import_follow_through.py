@@ -11,7 +11,7 @@ from django.contrib.auth.models import Permission
 from agreements.importer import import_files
 from agreements.models import Agreement, Commitment, CommitmentLink, StatusChange
 from tests.factories import make_commitment, make_meeting
-from tests.test_admin_import import URL, upload
+from tests.test_admin_import import URL, confirm_import, log_entries, upload
 from tests.test_export_meetings import empty_the_record, export
 from tests.test_import import meeting_data
 from tests.test_import_agreements import JOINT, agreement_data, problems, run
@@ -508,29 +508,21 @@ def test_staff_without_the_link_permissions_are_refused(client, editor):
 
 
 def test_an_editor_imports_follow_through_and_the_history_records_it(editor_client, editor):
-    from django.contrib.admin.models import ADDITION, CHANGE, LogEntry
-    from django.contrib.contenttypes.models import ContentType
+    from django.contrib.admin.models import ADDITION, CHANGE
 
     def confirm(data):
-        preview = editor_client.post(URL, {"file": upload(data)})
-        form = preview.context["confirm_form"]
-        return editor_client.post(
-            URL, {"name": form["name"].value(), "content": form["content"].value(), "confirm": "Import"}
-        )
-
-    def entries(obj, flag):
-        kind = ContentType.objects.get_for_model(obj)
-        return LogEntry.objects.filter(content_type=kind, object_id=str(obj.pk), action_flag=flag)
+        return confirm_import(editor_client, data)
 
     assert confirm(document()).status_code == 302
     written = [*CommitmentLink.objects.all(), *StatusChange.objects.filter(party__isnull=False)]
-    assert written and all(entries(obj, ADDITION).get().user == editor for obj in written)
+    assert written and all(log_entries(obj, ADDITION).get().user == editor for obj in written)
 
     tokyo = tokyo_data()
     tokyo["commitments"][0]["links"][0]["note"] = "A new note."
     assert confirm(document([rome_data(), tokyo])).status_code == 302
     assert (
-        entries(CommitmentLink.objects.get(), CHANGE).get().change_message == "Imported from meetings.json."
+        log_entries(CommitmentLink.objects.get(), CHANGE).get().change_message
+        == "Imported from meetings.json."
     )
 
 
