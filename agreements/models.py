@@ -423,6 +423,30 @@ def stale_before(today=None):
     return (today or timezone.localdate()) - STALE_AFTER
 
 
+# What a follow-through scorecard counts, after its scope, in the indexes that hold them all: on
+# the commitments (by topic), their party rows (by country) and their pair rows (migration 0026).
+FOLLOW_THROUGH = ["status", "reviewed_on", "target_date", "fulfilled_on", "meeting_date"]
+
+
+class DaysBetween(models.Func):
+    """The whole days from one date to a later one, in the database."""
+
+    output_field = models.IntegerField()
+
+    def __init__(self, start, end):
+        super().__init__(start, end)
+
+    def as_sql(self, compiler, connection, template="({end} - {start})", **extra_context):
+        (start, start_params), (end, end_params) = (
+            compiler.compile(expression) for expression in self.get_source_expressions()
+        )
+        return template.format(start=start, end=end), [*end_params, *start_params]
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        template = "CAST(julianday({end}) - julianday({start}) AS INTEGER)"
+        return self.as_sql(compiler, connection, template=template, **extra_context)
+
+
 class CommitmentQuerySet(models.QuerySet):
     def get_by_natural_key(self, meeting_slug, topic_slug, summary):
         return self.get(meeting__slug=meeting_slug, topic=topic_slug, summary=summary)
@@ -559,7 +583,7 @@ class KeptByTheDatabase(models.Model):
 class Commitment(KeptByTheDatabase, Timestamped):
     """One thing agreed at a meeting."""
 
-    kept_by_the_database = ("status", "superseded", "reviewed_on")
+    kept_by_the_database = ("status", "superseded", "reviewed_on", "fulfilled_on")
 
     NEWEST_FIRST = ("-meeting_date", "-id")  # the lists' order; indexes end in (meeting_date, id)
 
@@ -623,6 +647,13 @@ class Commitment(KeptByTheDatabase, Timestamped):
         help_text="The day of its latest history entry, a change or a review, for any party: kept by "
         "the database (migration 0025).",
     )
+    fulfilled_on = models.DateField(
+        "fulfilled on",
+        null=True,
+        editable=False,
+        help_text="While it is fulfilled, the day of the first entry for all parties that found it so: "
+        "kept by the database (migration 0026).",
+    )
     meeting_date = models.DateField(
         "date agreed",
         null=True,
@@ -644,6 +675,7 @@ class Commitment(KeptByTheDatabase, Timestamped):
             models.Index(fields=["status", "topic"], name="commitment_status_topic_idx"),
             models.Index(fields=["target_date"], name="commitment_target_idx"),
             models.Index(fields=["status", "reviewed_on"], name="commitment_reviewed_idx"),
+            models.Index(fields=["topic", *FOLLOW_THROUGH], name="commitment_follow_idx"),
         ]
         constraints = [
             models.UniqueConstraint(
@@ -672,16 +704,17 @@ class Commitment(KeptByTheDatabase, Timestamped):
 
     def save(self, *args, **kwargs):
         # The database writes the meeting's date (migration 0008), the status (0016, 0025), when
-        # it was last reviewed (0025) and whether it is superseded (0022), whoever writes: a new
-        # commitment starts announced, an update never sends those, and the instance reads back
-        # the date the database wrote.
+        # it was last reviewed (0025) and fulfilled (0026) and whether it is superseded (0022),
+        # whoever writes: a new commitment starts announced, an update never sends those, and the
+        # instance reads back the date the database wrote.
         if self._state.adding:
-            self.status, self.superseded, self.reviewed_on = Status.ANNOUNCED, False, None
+            self.status, self.superseded = Status.ANNOUNCED, False
+            self.reviewed_on = self.fulfilled_on = None
         elif kwargs.get("update_fields") is None:
             kwargs["update_fields"] = [
                 field.name
                 for field in self._meta.concrete_fields
-                if not field.primary_key and field.name not in ("status", "superseded", "reviewed_on")
+                if not field.primary_key and field.name not in self.kept_by_the_database
             ]
         super().save(*args, **kwargs)
         self.refresh_from_db(fields=["meeting_date"])
@@ -741,6 +774,13 @@ class Commitment(KeptByTheDatabase, Timestamped):
 
     def is_stale(self, today=None):
         return self.stale(self.status, self.reviewed_on, today)
+
+    @property
+    def days_to_fulfilment(self):
+        """Days from the meeting that agreed it to the first entry that found it fulfilled."""
+        if self.fulfilled_on and self.meeting_date:
+            return (self.fulfilled_on - self.meeting_date).days
+        return None
 
     @staticmethod
     def stale(status, reviewed_on, today=None):
@@ -1632,6 +1672,9 @@ class CommitmentPair(Derived):
     topic = models.ForeignKey(Topic, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+")
     status = models.CharField(max_length=20)
     meeting_date = models.DateField(null=True)
+    reviewed_on = models.DateField(null=True)
+    target_date = models.DateField(null=True)
+    fulfilled_on = models.DateField(null=True)
 
     objects = PairQuerySet.as_manager()
     not_dumped = NotDumpedManager()
@@ -1651,6 +1694,9 @@ class CommitmentPair(Derived):
             models.Index(
                 fields=["country_a", "country_b", "topic", "meeting_date", "commitment"],
                 name="commitment_pair_topic_idx",
+            ),
+            models.Index(
+                fields=["country_a", "country_b", *FOLLOW_THROUGH], name="commitment_pair_follow_idx"
             ),
         ]
 
@@ -1707,6 +1753,9 @@ class CountryCommitment(Derived):
     topic = models.ForeignKey(Topic, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+")
     status = models.CharField(max_length=20)
     meeting_date = models.DateField(null=True)
+    reviewed_on = models.DateField(null=True)
+    target_date = models.DateField(null=True)
+    fulfilled_on = models.DateField(null=True)
 
     class Meta(Derived.Meta):
         ordering = ["country", "-meeting_date", "-commitment"]
@@ -1720,6 +1769,7 @@ class CountryCommitment(Derived):
             models.Index(
                 fields=["country", "topic", "meeting_date", "commitment"], name="country_commitment_topic_idx"
             ),
+            models.Index(fields=["country", *FOLLOW_THROUGH], name="country_commitment_follow_idx"),
         ]
 
     def __str__(self):

@@ -1,9 +1,10 @@
 """Follow-through scorecards: what became of the commitments of a pair, a country or a topic.
 
-Each figure is counted from the commitments themselves in one aggregate query (the scope's rows
-are one index range: the pair's or country's party rows, or the topic's index), a party's own
-statuses from the few commitments with entries for that party, and the time to fulfilment from
-the fulfilled ones' first entry saying so. Every figure carries the URL of the list it counts.
+Each figure is counted in one aggregate query over one index range that holds every column it
+reads (the pair's or the country's rows, or the topic's commitments: migration 0026), a party's
+own statuses from the few commitments with entries for that party, and the median time to
+fulfilment, from agreement to the first entry saying so, from the middle of the same range in
+that order. Every figure carries the URL of the list it counts.
 """
 
 import math
@@ -11,11 +12,11 @@ import statistics
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
-from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models import Count, Exists, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
 
-from .models import OPEN_STATUSES, Status, StatusChange, stale_before
+from .models import OPEN_STATUSES, Commitment, DaysBetween, Status, StatusChange, stale_before
 
 DAYS_A_MONTH = 365.25 / 12
 
@@ -71,16 +72,20 @@ class Scorecard:
         yield Figure("median_days_to_fulfilment", self.median_days_to_fulfilment)
 
 
-def build(title, commitments, list_params, parties=(), today=None):
-    """The scorecard of `commitments` (a queryset of the scope), with each of `parties`' own
-    statuses; `list_params` select the same commitments in the list."""
+def build(title, rows, list_params, parties=(), today=None):
+    """The scorecard of a scope: `rows` are its commitments, or their party or pair rows, each
+    with the columns of `FOLLOW_THROUGH` in an index led by the scope; `parties` are countries
+    whose own statuses it shows (party and pair rows only); `list_params` select the same
+    commitments in the list."""
     today = today or timezone.localdate()
     card = Scorecard(title, list_params)
-    counts = commitments.order_by().aggregate(
+    dated_fulfilment = Q(status=Status.FULFILLED, fulfilled_on__isnull=False, meeting_date__isnull=False)
+    counts = rows.order_by().aggregate(
         total=Count("pk"),
         reviewed=Count("pk", filter=Q(reviewed_on__gte=stale_before(today))),
         stale=Count("pk", filter=Q(status__in=OPEN_STATUSES, reviewed_on__lt=stale_before(today))),
         overdue=Count("pk", filter=Q(target_date__lt=today) & ~Q(status=Status.FULFILLED)),
+        fulfilled_with_dates=Count("pk", filter=dated_fulfilment),
         **{status: Count("pk", filter=Q(status=status)) for status in Status.values},
     )
     card.total, card.reviewed = counts["total"], counts["reviewed"]
@@ -92,9 +97,9 @@ def build(title, commitments, list_params, parties=(), today=None):
     card.overdue = Figure("overdue", counts["overdue"], card.list_url(overdue=1))
     for country in parties:
         own = {status: counts[status] for status in Status.values}
-        differing = (
-            commitments.filter(history__party=country)
-            .distinct()
+        differing = (  # from the few entries for one party, each checked against the scope
+            Commitment.objects.filter(pk__in=StatusChange.objects.filter(party=country).values("commitment"))
+            .filter(Exists(rows.filter(commitment=OuterRef("pk"))))
             .with_party_status(country.code)
             .values_list("status", "party_status")
         )
@@ -117,21 +122,13 @@ def build(title, commitments, list_params, parties=(), today=None):
                 ],
             )
         )
-    first_fulfilled = (
-        StatusChange.objects.filter(
-            commitment=OuterRef("pk"), party__isnull=True, status=Status.FULFILLED, review=False
+    card.fulfilled_with_dates = fulfilled = counts["fulfilled_with_dates"]
+    if fulfilled:
+        middle = (
+            rows.filter(dated_fulfilment)
+            .annotate(days=DaysBetween("meeting_date", "fulfilled_on"))
+            .order_by("days")
+            .values_list("days", flat=True)[(fulfilled - 1) // 2 : fulfilled // 2 + 1]
         )
-        .order_by("date", "id")
-        .values("date")[:1]
-    )
-    spans = [
-        (fulfilled_on - agreed_on).days
-        for agreed_on, fulfilled_on in commitments.filter(status=Status.FULFILLED)
-        .order_by()
-        .annotate(fulfilled_on=Subquery(first_fulfilled))
-        .values_list("meeting_date", "fulfilled_on")
-        if fulfilled_on
-    ]
-    card.fulfilled_with_dates = len(spans)
-    card.median_days_to_fulfilment = math.floor(statistics.median(spans) + 0.5) if spans else None
+        card.median_days_to_fulfilment = math.floor(statistics.mean(middle) + 0.5)
     return card

@@ -772,7 +772,7 @@ class PairScorecardView(ScorecardView):
         pair = self.pair
         return {
             "title": f"{pair.a.name} and {pair.b.name}",
-            "commitments": pair.commitments(),
+            "rows": CommitmentPair.objects.between(pair.a, pair.b),
             "list_params": {"country": [pair.a.code.lower(), pair.b.code.lower()]},
             "parties": [pair.a, pair.b],
         }
@@ -789,9 +789,7 @@ class CountryScorecardView(LowerCaseCodeMixin, ScorecardView):
         country = self.country
         return {
             "title": country.name,
-            "commitments": Commitment.objects.filter(
-                pk__in=CountryCommitment.objects.filter(country=country).values("commitment")
-            ),
+            "rows": CountryCommitment.objects.filter(country=country),
             "list_params": {"country": [country.code.lower()]},
             "parties": [country],
         }
@@ -807,7 +805,7 @@ class TopicScorecardView(ScorecardView):
     def scope(self):
         return {
             "title": self.topic.name,
-            "commitments": Commitment.objects.on_topic(self.topic),
+            "rows": Commitment.objects.on_topic(self.topic),
             "list_params": {"topic": [self.topic.slug]},
         }
 

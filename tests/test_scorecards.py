@@ -159,11 +159,15 @@ def test_reviewed_means_within_365_days_of_today(client, db):
 
 def test_the_seed_s_scorecard_on_a_fixed_day(seed):
     from agreements import scorecards
-    from agreements.models import Commitment, Pair
+    from agreements.models import Commitment, CommitmentPair
 
     italy, japan = country("IT"), country("JP")
     card = scorecards.build(
-        "Italy and Japan", Pair(italy, japan).commitments(), {}, [italy, japan], today=DAY(2026, 12, 6)
+        "Italy and Japan",
+        rows=CommitmentPair.objects.between(italy, japan),
+        list_params={},
+        parties=[italy, japan],
+        today=DAY(2026, 12, 6),
     )
     assert card.total == 13
     assert [figure.value for figure in card.by_status] == [10, 1, 2, 0]

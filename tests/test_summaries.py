@@ -37,6 +37,18 @@ def nonzero(rows):
     return {key: value for key, value in rows if value}
 
 
+def follow_through(commitment):
+    """The day of the commitment's last review, its target and, while it is fulfilled, the day of
+    the first entry for all parties that found it so, from its history."""
+    history = sorted(commitment.history.all(), key=lambda entry: (entry.date, entry.pk))
+    shared = [entry for entry in history if entry.party_id is None]
+    fulfilled = commitment.status == "fulfilled" and min(
+        entry.date for entry in shared if entry.status == "fulfilled" and not entry.review
+    )
+    reviewed = history[-1].date if history else None
+    return reviewed, commitment.target_date, fulfilled or None
+
+
 def counted():
     """Every summary, counted from the record with the ORM."""
     pairs, pair_topics = {}, {}
@@ -105,16 +117,34 @@ def counted():
             for leader in meeting.leaders.all()
         ),
         "country_commitments": sorted(
-            (commitment.pk, party.code, commitment.topic_id, commitment.status, commitment.meeting_date)
-            for commitment in Commitment.objects.prefetch_related("parties")
+            (
+                commitment.pk,
+                party.code,
+                commitment.topic_id,
+                commitment.status,
+                commitment.meeting_date,
+                *follow_through(commitment),
+            )
+            for commitment in Commitment.objects.prefetch_related("parties", "history")
             for party in commitment.parties.all()
         ),
         "commitment_pairs": sorted(
-            (commitment.pk, *pair, commitment.topic_id, commitment.status, commitment.meeting_date)
-            for commitment in Commitment.objects.prefetch_related("parties")
+            (
+                commitment.pk,
+                *pair,
+                commitment.topic_id,
+                commitment.status,
+                commitment.meeting_date,
+                *follow_through(commitment),
+            )
+            for commitment in Commitment.objects.prefetch_related("parties", "history")
             for pair in combinations(sorted(c.code for c in commitment.parties.all()), 2)
         ),
     }
+
+
+# what party and pair rows copy from their commitment
+COPIED = ("topic", "status", "meeting_date", "reviewed_on", "target_date", "fulfilled_on")
 
 
 def kept():
@@ -145,12 +175,10 @@ def kept():
         "country_meetings": sorted(CountryMeeting.objects.values_list("meeting", "country", "date", "kind")),
         "leader_meetings": sorted(LeaderMeeting.objects.values_list("meeting", "leader", "date", "kind")),
         "country_commitments": sorted(
-            CountryCommitment.objects.values_list("commitment", "country", "topic", "status", "meeting_date")
+            CountryCommitment.objects.values_list("commitment", "country", *COPIED)
         ),
         "commitment_pairs": sorted(
-            CommitmentPair.objects.values_list(
-                "commitment", "country_a", "country_b", "topic", "status", "meeting_date"
-            )
+            CommitmentPair.objects.values_list("commitment", "country_a", "country_b", *COPIED)
         ),
     }
 
@@ -176,7 +204,13 @@ def test_summaries_follow_records_created_changed_and_deleted(seed):
 
     make_status_change(commitment, date=meeting.date, status="fulfilled")
     commitment.topic_id = "energy"
+    commitment.target_date, commitment.target_precision = datetime.date(2030, 12, 31), "year"
     commitment.save()
+    assert_summaries_exact()
+
+    review = make_status_change(commitment, date=datetime.date(2027, 1, 5), status="fulfilled", review=True)
+    assert_summaries_exact()
+    review.delete()
     assert_summaries_exact()
 
     meeting.date = datetime.date(2019, 5, 1)
