@@ -113,6 +113,39 @@ class TestReviews:
         assert fresh(commitment).reviewed_on == DAY(2026, 3, 1)
 
 
+class TestFulfilment:
+    def test_the_database_keeps_the_day_of_the_first_shared_entry_that_found_it_fulfilled(self):
+        commitment = make_commitment()
+        make_status_change(commitment, date=DAY(2026, 2, 1), status="fulfilled", party=country("IT"))
+        assert fresh(commitment).fulfilled_on is None
+        make_status_change(commitment, date=DAY(2026, 3, 1), status="fulfilled")
+        make_status_change(commitment, date=DAY(2026, 6, 1), status="fulfilled", review=True)
+        assert fresh(commitment).fulfilled_on == DAY(2026, 3, 1)
+        lapsed = make_status_change(commitment, date=DAY(2026, 9, 1), status="lapsed")
+        assert fresh(commitment).fulfilled_on is None
+        lapsed.delete()
+        assert fresh(commitment).fulfilled_on == DAY(2026, 3, 1)
+
+    def test_the_commitment_page_says_when_it_was_fulfilled_and_how_long_it_took(self, client):
+        commitment = make_commitment()  # agreed at a meeting on 16 January 2026
+        assert "Fulfilled</dt>" not in client.get(commitment.get_absolute_url()).text
+        make_status_change(commitment, date=DAY(2026, 3, 1), status="fulfilled")
+        text = client.get(commitment.get_absolute_url()).text
+        assert '<dt>Fulfilled</dt><dd><time datetime="2026-03-01">1 March 2026</time>' in text
+        assert "44 days after it was agreed" in text
+
+    def test_the_database_refuses_a_day_of_fulfilment_the_history_does_not_give(self):
+        commitment = make_commitment()
+        with pytest.raises(IntegrityError), transaction.atomic():
+            Commitment.objects.filter(pk=commitment.pk).update(fulfilled_on=DAY(2026, 6, 1))
+        make_status_change(commitment, date=DAY(2026, 3, 1), status="fulfilled")
+        with pytest.raises(IntegrityError), transaction.atomic():
+            Commitment.objects.filter(pk=commitment.pk).update(fulfilled_on=None)
+        commitment.summary = "Renamed"  # an instance loaded before the entry has no day of fulfilment
+        commitment.save()
+        assert fresh(commitment).fulfilled_on == DAY(2026, 3, 1)
+
+
 class TestAdmin:
     def test_an_editor_records_a_party_s_entry_and_a_review(self, editor_client):
         commitment = make_commitment()
