@@ -147,7 +147,7 @@ def write_one(n):
     commitment.save(update_fields=["detail", "updated_at"])
 
 
-def worker(repeat, writes):
+def worker(repeat, writes, pages=""):
     import django
 
     django.setup()
@@ -164,6 +164,8 @@ def worker(repeat, writes):
         "pages": [],
     }
     for name, url in targets():
+        if pages not in name:
+            continue
         started = time.perf_counter()
         fetch(client, url)
         first = time.perf_counter() - started
@@ -297,9 +299,10 @@ def datasette_comparison(sqlite_path, repeat, topic, status):
 # Orchestration ------------------------------------------------------------------------------
 
 
-def run_worker(url, repeat, writes):
+def run_worker(url, repeat, writes, pages):
+    options = {"--repeat": repeat, "--writes": writes, "--pages": pages}
     process = subprocess.run(
-        [sys.executable, __file__, "--worker", "--repeat", str(repeat), "--writes", str(writes)],
+        [sys.executable, __file__, "--worker", *(str(part) for pair in options.items() for part in pair)],
         env={**production_environment(url), "DJANGO_SETTINGS_MODULE": "diplomacy.settings"},
         cwd=ROOT,
         stdout=subprocess.PIPE,
@@ -342,13 +345,14 @@ def main():
     parser.add_argument(
         "--writes", type=int, default=5, help="writes, each followed by one timed request (default 5)"
     )
+    parser.add_argument("--pages", default="", help='only the pages whose name contains this ("scorecard")')
     parser.add_argument("--datasette", action="store_true", help="also time Datasette on the SQLite file")
     parser.add_argument("--json", help="write the results to this file as well")
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
         sys.path.insert(0, str(ROOT))
-        worker(args.repeat, args.writes)
+        worker(args.repeat, args.writes, args.pages)
         return
     results = []
     subprocess.run(
@@ -359,7 +363,7 @@ def main():
     )
     for url in filter(None, [args.sqlite and database_url(args.sqlite), args.postgres]):
         print(f"Timing {url.split('@')[-1]} ...", file=sys.stderr)
-        results.append(run_worker(url, args.repeat, args.writes))
+        results.append(run_worker(url, args.repeat, args.writes, args.pages))
     if not results:
         parser.error("give --sqlite FILE and/or --postgres URL")
     sizes = ", ".join(

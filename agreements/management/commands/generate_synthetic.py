@@ -8,7 +8,8 @@ is a fact about the world.
 The same seed and size give the same rows. Pair frequencies are skewed (a few countries meet
 often, most rarely), meetings grow more frequent over the years, each meeting has several
 commitments (five on average) with parties, citations and, once work has begun, a dated,
-sourced status history; leaders hold successive terms. Rows are written with bulk operations,
+sourced status history (with reviews that found no change for a fifth of the open ones, and a
+party ahead of the others for some); leaders hold successive terms. Rows are written with bulk operations,
 in batches, one transaction per batch.
 """
 
@@ -289,6 +290,35 @@ class Generator:
                         date=when,
                         status=step,
                         note="Synthetic status change.",
+                        source=history_source,
+                        recorded_at=stamp,
+                    )
+                )
+            # Some open commitments were reviewed since, and one party of some moved ahead of
+            # the others: without drawing from `rng`, so the rest of the data stays as it was.
+            later = when + datetime.timedelta(days=30 + (n * 7 + j * 13) % 700)
+            extra = []
+            if status in (Status.ANNOUNCED, Status.IN_PROGRESS) and (n + j) % 5 == 0 and later <= LAST_DAY:
+                extra.append(("review", later, status, None))
+            if status == Status.ANNOUNCED and len(parties) > 1 and (n + j) % 25 == 1 and later <= LAST_DAY:
+                extra.append(("party", later, Status.IN_PROGRESS, parties[0]))
+            for kind, date, step, party in extra:
+                history_source = Source(
+                    url=f"{SYNTHETIC_HOST}/status/{n}/{j}/{kind}",
+                    publisher="Synthetic Wire",
+                    title=f"Synthetic {kind} report {n}.{j}",
+                    published=date,
+                    created_at=stamp,
+                )
+                history_sources.append(history_source)
+                history.append(
+                    StatusChange(
+                        commitment=commitment,
+                        date=date,
+                        status=step,
+                        party=party,
+                        review=kind == "review",
+                        note=f"Synthetic {kind}.",
                         source=history_source,
                         recorded_at=stamp,
                     )
