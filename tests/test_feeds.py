@@ -69,3 +69,12 @@ def test_a_filtered_feed_names_its_filters_and_links_itself_with_them(client):
     assert links["alternate"].endswith("/commitments/?topic=space&country=jp")
     plain = ElementTree.fromstring(client.get("/feeds/meetings/").content)
     assert plain.find(f"{atom}title").text == "New meetings · Bilateral agreements"
+
+
+def test_words_with_control_characters_leave_them_out_of_the_feed_s_title(client):
+    from xml.etree import ElementTree
+
+    response = client.get("/feeds/meetings/", {"q": "summit\x1b"})
+    assert response.status_code == 200
+    title = ElementTree.fromstring(response.content).find("{http://www.w3.org/2005/Atom}title").text
+    assert title == "New meetings where Words: summit · Bilateral agreements"
