@@ -121,11 +121,58 @@ def test_page_type_has_no_serious_accessibility_violations(site, page, phone, sc
     page.screenshot(path=screenshots / f"{name}-desktop.png", full_page=True)
     phone.goto(url)
     phone.screenshot(path=screenshots / f"{name}-phone.png", full_page=True)
-    results = Axe().run(page)
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 390, "wider than the phone's screen"
     serious = [
-        f"{violation['id']} ({violation['impact']}): {violation['help']} at "
+        f"{width}: {violation['id']} ({violation['impact']}): {violation['help']} at "
         + ", ".join(node["target"][0] for node in violation["nodes"][:3])
-        for violation in results.response["violations"]
+        for width, browser_page in (("desktop", page), ("phone", phone))
+        for violation in Axe().run(browser_page).response["violations"]
         if violation["impact"] in ("serious", "critical")
     ]
     assert serious == [], "\n".join(serious)
+
+
+def test_on_a_phone_the_results_come_first_and_the_filter_form_is_folded(site, page, phone):
+    phone.goto(site.url + "/commitments/?topic=space")
+    form = phone.locator("#filter-form")
+    assert (
+        phone.locator(".results-heading").bounding_box()["y"]
+        < phone.locator("#filter-heading").bounding_box()["y"]
+    )
+    assert phone.locator(".results table th[scope=row]").is_visible()
+    assert not form.is_visible()
+    phone.get_by_text("Choose filters").click()
+    assert form.is_visible()
+
+    page.goto(site.url + "/commitments/?topic=space")
+    assert page.locator("#filter-form").is_visible()
+    assert not page.get_by_text("Choose filters").is_visible()
+
+
+def test_a_list_with_a_bad_filter_opens_the_form_at_the_error(site, phone):
+    phone.goto(site.url + "/commitments/?date_after=notadate")
+    assert phone.locator("#filter-form .field-error").first.is_visible()
+
+
+def test_on_a_phone_each_row_reads_as_a_card_with_the_column_names(site, phone):
+    phone.goto(site.url + "/meetings/?country=jp&country=it")
+    row = phone.locator(".results tbody tr").first
+    labels = row.locator("td").evaluate_all(
+        "cells => cells.map(cell => getComputedStyle(cell, '::before').content)"
+    )
+    assert labels == ['"Date: "', '"Kind: "', '"Place: "', '"Countries: "']
+    box = row.bounding_box()
+    assert box["x"] >= 0 and box["x"] + box["width"] <= 390
+
+
+def test_on_a_phone_the_pair_timeline_opens_at_its_latest_years(site, phone):
+    phone.goto(site.url + "/relations/it-jp/")
+    chart = phone.locator(".chart-scroll")
+    latest = phone.locator(".timeline-svg text.tick").last
+    chart_box, tick_box = chart.bounding_box(), latest.bounding_box()
+    assert chart_box["width"] < phone.locator(".timeline-svg").bounding_box()["width"]  # it scrolls
+    assert (
+        chart_box["x"] <= tick_box["x"]
+        and tick_box["x"] + tick_box["width"] <= chart_box["x"] + chart_box["width"]
+    )
+    assert tick_box["height"] >= 11  # labels a reader can read, not scaled down
