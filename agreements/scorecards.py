@@ -72,6 +72,43 @@ class Scorecard:
         yield Figure("median_days_to_fulfilment", self.median_days_to_fulfilment)
 
 
+def tally(rows, today):
+    """The scope's counts: one pass over its index range by status (each status's rows are a
+    range of their own, read in order), then the recently reviewed ones, a narrow range of each
+    status's rows by the day of their last review."""
+    cutoff = stale_before(today)
+    by_status = {
+        status: figures
+        for status, *figures in rows.order_by()
+        .values("status")
+        .annotate(
+            n=Count("pk"),
+            unreviewed=Count("pk") - Count("reviewed_on"),
+            past_target=Count("pk", filter=Q(target_date__lt=today)),
+            dated=Count("pk", filter=Q(fulfilled_on__isnull=False, meeting_date__isnull=False)),
+        )
+        .values_list("status", "n", "unreviewed", "past_target", "dated")
+    }
+    reviewed = dict(
+        rows.filter(status__in=Status.values, reviewed_on__gte=cutoff)
+        .order_by()
+        .values("status")
+        .annotate(n=Count("pk"))
+        .values_list("status", "n")
+    )
+    n, unreviewed, past_target, dated = (
+        {s: by_status.get(s, (0, 0, 0, 0))[i] for s in Status.values} for i in range(4)
+    )
+    return {
+        **n,
+        "total": sum(n.values()),
+        "reviewed": sum(reviewed.values()),
+        "stale": sum(n[s] - reviewed.get(s, 0) - unreviewed[s] for s in OPEN_STATUSES),
+        "overdue": sum(past_target[s] for s in Status.values if s != Status.FULFILLED),
+        "fulfilled_with_dates": dated[Status.FULFILLED],
+    }
+
+
 def build(title, rows, list_params, parties=(), today=None):
     """The scorecard of a scope: `rows` are its commitments, or their party or pair rows, each
     with the columns of `FOLLOW_THROUGH` in an index led by the scope; `parties` are countries
@@ -80,14 +117,7 @@ def build(title, rows, list_params, parties=(), today=None):
     today = today or timezone.localdate()
     card = Scorecard(title, list_params)
     dated_fulfilment = Q(status=Status.FULFILLED, fulfilled_on__isnull=False, meeting_date__isnull=False)
-    counts = rows.order_by().aggregate(
-        total=Count("pk"),
-        reviewed=Count("pk", filter=Q(reviewed_on__gte=stale_before(today))),
-        stale=Count("pk", filter=Q(status__in=OPEN_STATUSES, reviewed_on__lt=stale_before(today))),
-        overdue=Count("pk", filter=Q(target_date__lt=today) & ~Q(status=Status.FULFILLED)),
-        fulfilled_with_dates=Count("pk", filter=dated_fulfilment),
-        **{status: Count("pk", filter=Q(status=status)) for status in Status.values},
-    )
+    counts = tally(rows, today)
     card.total, card.reviewed = counts["total"], counts["reviewed"]
     card.by_status = [
         Figure("by_status", counts[status], card.list_url(status=status), status=status)

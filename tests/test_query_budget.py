@@ -30,9 +30,9 @@ PAGES = {
     "/relations/?format=json": 2,
     "/relations/it-jp/": 28,
     "/relations/it-jp/feed/": 8,
-    "/relations/it-jp/follow-through/": 7,  # one more for each party
-    "/countries/jp/follow-through/": 5,
-    "/topics/space/follow-through/": 3,  # and one for the median time to fulfilment, if any is fulfilled
+    "/relations/it-jp/follow-through/": 8,  # one more for each party
+    "/countries/jp/follow-through/": 6,
+    "/topics/space/follow-through/": 4,  # and one for the median time to fulfilment, if any is fulfilled
     "/countries/jp/": 12,
     "/topics/space/": 7,  # two queries for each status the topic has
     "/leaders/sanae-takaichi/": 7,
