@@ -176,3 +176,17 @@ def test_on_a_phone_the_pair_timeline_opens_at_its_latest_years(site, phone):
         and tick_box["x"] + tick_box["width"] <= chart_box["x"] + chart_box["width"]
     )
     assert tick_box["height"] >= 11  # labels a reader can read, not scaled down
+
+
+def test_the_active_filters_are_listed_and_each_removed_by_its_own_link(site, phone):
+    phone.goto(site.url + "/commitments/?topic=space&country=gb&status=announced")
+    chips = phone.get_by_role("list", name="Active filters")
+    assert chips.is_visible()
+    assert chips.bounding_box()["y"] < phone.locator("#filter-heading").bounding_box()["y"]
+    phone.get_by_role("link", name="Remove Parties (all of): United Kingdom").click()
+    phone.wait_for_url(lambda url: "country=" not in url)
+    assert "topic=space" in phone.url and "status=announced" in phone.url
+    assert phone.get_by_role("link", name="Remove Topics (any of): Space").is_visible()
+    phone.get_by_role("link", name="Clear all").click()
+    phone.wait_for_url(lambda url: url.endswith("/commitments/"))
+    assert not phone.get_by_role("list", name="Active filters").count()
