@@ -5,22 +5,82 @@ from types import SimpleNamespace
 
 from django.contrib.syndication.views import Feed
 from django.core.exceptions import BadRequest
+from django.db.models import Prefetch
 from django.http import Http404
+from django.templatetags.static import static
 from django.urls import reverse
-from django.utils.feedgenerator import Atom1Feed
+from django.utils.feedgenerator import Atom1Feed, Stylesheet
+from django.utils.xmlutils import SimplerXMLGenerator
 
 from .filters import AgreementFilter, CommitmentFilter, MeetingFilter
-from .models import Agreement, Commitment, Meeting
+from .models import Agreement, Commitment, Meeting, StatusChange
 from .views import pair_from_url
 
 FEED_LENGTH = 50
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
-class FilteredFeed(Feed):
+class StyledAtomFeed(Atom1Feed):
+    """Atom with its stylesheets, so that a browser shows a feed as a page (Django writes the
+    stylesheets of RSS feeds only), served as XML, which browsers render with them, and with
+    plain-text summaries (Django's are HTML): a reader shows the record's text as it is."""
+
+    content_type = "application/xml; charset=utf-8"
+
+    def add_item_elements(self, handler, item):
+        super().add_item_elements(handler, {**item, "description": None})
+        if item["description"] is not None:
+            handler.addQuickElement("summary", item["description"], {"type": "text"})
+
+    def write(self, outfile, encoding):
+        handler = SimplerXMLGenerator(outfile, encoding, short_empty_elements=True)
+        handler.startDocument()
+        for stylesheet in self.feed["stylesheets"] or []:
+            handler.processingInstruction("xml-stylesheet", str(stylesheet))
+        handler.startElement("feed", self.root_attributes())
+        self.add_root_elements(handler)
+        self.write_items(handler)
+        handler.endElement("feed")
+
+
+class StyledFeed(Feed):
+    feed_type = StyledAtomFeed
+
+    def stylesheets(self):
+        return [Stylesheet(static("css/feed.css"), mimetype="text/css", media="screen")]
+
+
+def with_latest_entry(commitments):
+    """Commitments with `history_newest_first`, their history entries (a few each), newest first,
+    read for all of them in one query."""
+    latest = StatusChange.objects.select_related("party").order_by("commitment", "-date", "-id")
+    return commitments.prefetch_related(Prefetch("history", queryset=latest, to_attr="history_newest_first"))
+
+
+def commitment_description(commitment):
+    """Where it stands and what last changed: the latest history entry, the change it records."""
+    text = f"{commitment.get_status_display()}."
+    latest = next(iter(commitment.history_newest_first), None)
+    if latest:
+        if latest.review:
+            change = f"reviewed, no change ({latest.get_status_display().lower()})"
+        else:
+            change = f"now {latest.get_status_display().lower()}"
+        whose = f" for {latest.party.name}" if latest.party else ""
+        note = f" {latest.note}" if latest.note else ""
+        text += f" Latest entry, {latest.date:%-d %B %Y}: {change}{whose}.{note}"
+    return f"{text} Agreed at {commitment.meeting.title} ({commitment.meeting.date:%-d %B %Y})."
+
+
+def commitment_updated(commitment):
+    """The later of the last edit and the last history entry recorded."""
+    recorded = [entry.recorded_at for entry in commitment.history_newest_first]
+    return max([commitment.updated_at, *recorded])
+
+
+class FilteredFeed(StyledFeed):
     """A feed of the newest records of a filtered list; a bad filter value answers 400."""
 
-    feed_type = Atom1Feed
     filterset_class = None
     list_url_name = ""
 
@@ -83,13 +143,16 @@ class CommitmentFeed(FilteredFeed):
     subtitle = "Commitments as they are added to the record."
 
     def base_queryset(self):
-        return Commitment.objects.with_related()
+        return with_latest_entry(Commitment.objects.with_related())
 
     def item_title(self, item):
         return f"{item.topic.name}: {item.summary}"
 
     def item_description(self, item):
-        return f"{item.get_status_display()}. Agreed at {item.meeting.title} ({item.meeting.date:%-d %B %Y})."
+        return commitment_description(item)
+
+    def item_updateddate(self, item):
+        return commitment_updated(item)
 
 
 class AgreementFeed(FilteredFeed):
@@ -118,14 +181,12 @@ def agreement_description(agreement):
     return f"{parties}. {binding}; {agreement.get_status_display().lower()}. {agreement.summary}".strip()
 
 
-class RelationFeed(Feed):
+class RelationFeed(StyledFeed):
     """A pair's meetings, commitments and agreements, newest additions first.
 
     The URL follows the pair page's rules: the reversed order answers 301 to the
     alphabetical one, a pair with no meetings, commitments or agreements 404.
     """
-
-    feed_type = Atom1Feed
 
     def __call__(self, request, *args, **kwargs):
         _pair, moved = pair_from_url("agreements:relation-feed", kwargs["a"], kwargs["b"])
@@ -155,7 +216,9 @@ class RelationFeed(Feed):
     def _newest(self, pair):
         meetings = list(pair.meetings().order_by("-created_at", "-pk")[:FEED_LENGTH])
         commitments = list(
-            pair.commitments().select_related("meeting", "topic").order_by("-created_at", "-pk")[:FEED_LENGTH]
+            with_latest_entry(pair.commitments().select_related("meeting", "topic")).order_by(
+                "-created_at", "-pk"
+            )[:FEED_LENGTH]
         )
         agreements = list(
             Agreement.objects.between(pair.a, pair.b)
@@ -177,10 +240,10 @@ class RelationFeed(Feed):
             return item.summary
         if isinstance(item, Agreement):
             return agreement_description(item)
-        return f"{item.get_status_display()}. Agreed at {item.meeting.title}."
+        return commitment_description(item)
 
     def item_pubdate(self, item):
         return item.created_at
 
     def item_updateddate(self, item):
-        return item.updated_at
+        return commitment_updated(item) if isinstance(item, Commitment) else item.updated_at

@@ -157,6 +157,11 @@ def test_feeds_are_well_formed_and_carry_the_text_as_text(client, hostile, url):
     assert not any(element.tag.endswith("script") or element.tag.endswith("img") for element in root.iter())
     titles = [entry.findtext(f"{ATOM}title") for entry in root.iter(f"{ATOM}entry")]
     assert any(title and SCRIPT in title for title in titles), titles
+    # summaries are plain text (never HTML, which a feed reader would render)
+    summaries = list(root.iter(f"{ATOM}summary"))
+    assert summaries and {summary.get("type") for summary in summaries} == {"text"}
+    if "commitments" in url or "relations" in url:  # a commitment's says where it was agreed
+        assert any(SCRIPT in summary.text for summary in summaries)
 
 
 def test_hostile_records_are_still_ordinary_records(hostile):

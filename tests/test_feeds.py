@@ -1,6 +1,10 @@
 """Atom feeds: new meetings and commitments with the lists' filters, and one per pair."""
 
+import re
+
 import pytest
+from django.conf import settings
+from django.contrib.staticfiles import finders
 
 from agreements.models import Topic
 from tests.factories import make_commitment, make_meeting
@@ -12,7 +16,7 @@ def test_meeting_feed_is_atom_and_honours_filters(client):
     make_meeting(title="Call about trade", kind="phone-call")
     make_meeting(title="Summit in Rome", kind="summit")
     response = client.get("/feeds/meetings/", {"kind": "phone-call"})
-    assert response["Content-Type"].startswith("application/atom+xml")
+    assert response["Content-Type"] == "application/xml; charset=utf-8"  # browsers show it; readers read it
     xml = response.content.decode()
     assert "Call about trade" in xml and "Summit in Rome" not in xml
 
@@ -78,3 +82,44 @@ def test_words_with_control_characters_leave_them_out_of_the_feed_s_title(client
     assert response.status_code == 200
     title = ElementTree.fromstring(response.content).find("{http://www.w3.org/2005/Atom}title").text
     assert title == "New meetings where Words: summit · Bilateral agreements"
+
+
+def test_a_feed_names_its_stylesheet_so_a_browser_shows_it_as_a_page(client):
+    response = client.get("/feeds/meetings/")
+    head = response.content.decode().splitlines()[:2]
+    assert head[1].startswith("<?xml-stylesheet ") and 'type="text/css"' in head[1]
+    href = re.search(r'href="([^"]+)"', head[1])[1]
+    assert href.startswith(settings.STATIC_URL)
+    assert finders.find(href.removeprefix(settings.STATIC_URL))
+
+
+def test_a_commitment_s_entry_says_what_last_changed_and_when(client):
+    import datetime
+    from xml.etree import ElementTree
+
+    from tests.factories import country, make_status_change
+
+    commitment = make_commitment(summary="Open a joint space office")
+    make_status_change(commitment, date=datetime.date(2026, 3, 1), status="in-progress")
+    make_status_change(
+        commitment,
+        date=datetime.date(2026, 4, 1),
+        status="fulfilled",
+        party=country("IT"),
+        note="Rome ratified <b>it</b>.",
+    )
+    atom = "{http://www.w3.org/2005/Atom}"
+    for url in ("/feeds/commitments/", "/relations/it-jp/feed/"):
+        entries = ElementTree.fromstring(client.get(url).content).iter(f"{atom}entry")
+        entry = next(e for e in entries if "Open a joint space office" in e.findtext(f"{atom}title"))
+        assert entry.findtext(f"{atom}summary").startswith(
+            "In progress. Latest entry, 1 April 2026: now fulfilled for Italy. "
+            "Rome ratified <b>it</b>. Agreed at Summit"
+        )
+        last = commitment.history.order_by("recorded_at").last()
+        assert entry.findtext(f"{atom}updated") == last.recorded_at.isoformat()
+    make_status_change(commitment, date=datetime.date(2026, 5, 1), status="in-progress", review=True, note="")
+    summary = ElementTree.fromstring(client.get("/feeds/commitments/").content).findtext(
+        f"{atom}entry/{atom}summary"
+    )
+    assert summary.startswith("In progress. Latest entry, 1 May 2026: reviewed, no change (in progress).")

@@ -29,7 +29,7 @@ PAGES = {
     "/topics/?format=csv": 3,
     "/relations/?format=json": 2,
     "/relations/it-jp/": 28,
-    "/relations/it-jp/feed/": 8,
+    "/relations/it-jp/feed/": 9,  # with the commitments' history, for what last changed
     "/relations/it-jp/follow-through/": 8,  # one more for each party
     "/countries/jp/follow-through/": 6,
     "/topics/space/follow-through/": 4,  # and one for the median time to fulfilment, if any is fulfilled
@@ -57,7 +57,7 @@ PAGES = {
     "/commitments/?sort=-target": 11,
     "/commitments/?topic=weather": 3,
     "/commitments/?format=json&topic=space": 5,  # with the ETag query and the sources
-    "/feeds/commitments/?topic=space": 4,  # with the topics, named in its title
+    "/feeds/commitments/?topic=space": 5,  # with the topics, named in its title, and the history
     "/agreements/": 10,
     "/agreements/?country=jp&country=it": 11,
     "/agreements/?kind=treaty": 11,
