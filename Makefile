@@ -48,6 +48,7 @@ release: venv
 	$(BIN)/python manage.py migrate --no-input
 
 serve: venv
+	$(BIN)/python manage.py check --deploy
 	$(BIN)/python manage.py collectstatic --no-input --verbosity 0
 	$(BIN)/gunicorn diplomacy.wsgi --bind $${BIND:-127.0.0.1:$(PORT)} --workers $${WEB_CONCURRENCY:-3} --access-logfile -
 

@@ -168,7 +168,9 @@ SECURE_SSL_REDIRECT = HTTPS
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_HSTS_SECONDS = 60 * 60 * 24 * 365 if HTTPS else 0
 SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
-SECURE_HSTS_PRELOAD = HTTPS
+# Asking browsers to preload HSTS for the domain is hard to undo: only when asked for.
+SECURE_HSTS_PRELOAD = HTTPS and env_bool("HSTS_PRELOAD", default=False)
+SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]  # "preload is off": meant
 SESSION_COOKIE_SECURE = HTTPS
 CSRF_COOKIE_SECURE = HTTPS
 SECURE_CONTENT_TYPE_NOSNIFF = True
@@ -189,7 +191,8 @@ SESSION_COOKIE_AGE = 60 * 60 * 8  # an editor's working day
 SESSION_COOKIE_HTTPONLY = True
 
 # Login attempts are rate-limited by django-axes: after five failures for a username from one
-# address, that pair is locked out for an hour (HTTP 429). Attempts are kept in the database,
+# address, that pair is locked out for an hour (HTTP 429), and after thirty from one address,
+# whatever the usernames, the address is (diplomacy.lockout). Attempts are kept in the database,
 # so every app server sees them. PROXY_COUNT says how many proxies in front add X-Forwarded-For.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
@@ -197,7 +200,9 @@ AUTHENTICATION_BACKENDS = [
 ]
 AXES_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT") or 5)
 AXES_COOLOFF_TIME = 1  # hours
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+LOGIN_ADDRESS_FAILURE_LIMIT = int(os.environ.get("LOGIN_ADDRESS_FAILURE_LIMIT") or 30)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]
+AXES_HANDLER = "diplomacy.lockout.LockoutHandler"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
 AXES_LOCKOUT_TEMPLATE = "429.html"

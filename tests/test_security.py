@@ -47,10 +47,20 @@ def run_manage(*args, **environ):
 
 def test_deploy_check_is_clean_in_production_mode(tmp_path):
     result = run_manage(
-        "check", "--deploy", "--fail-level", "WARNING", DATABASE_URL=f"sqlite:///{tmp_path}/db"
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+        DATABASE_URL=f"sqlite:///{tmp_path}/db",
+        PROXY_COUNT="1",
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+def test_the_deploy_check_warns_of_https_without_a_proxy_count(tmp_path):
+    result = run_manage("check", "--deploy", DATABASE_URL=f"sqlite:///{tmp_path}/db", PROXY_COUNT="0")
+    assert "diplomacy.W001" in result.stdout + result.stderr
 
 
 def test_plain_http_mode_is_named_by_the_deploy_check(tmp_path):
@@ -383,3 +393,30 @@ class TestDownloadValidators:
         assert version
         assert validator
         assert asked == [alias, alias]
+
+
+class TestAddressLockout:
+    def test_failures_for_many_usernames_from_one_address_lock_the_address(self, editor, client, settings):
+        for n in range(settings.LOGIN_ADDRESS_FAILURE_LIMIT - 1):
+            assert login(client, "sprayed password", username=f"user{n}").status_code == 200
+        assert login(client, "sprayed password", username="one-more").status_code == 429
+        assert login(client, "a long editor password").status_code == 429
+        assert login(Client(), "a long editor password", address="198.51.100.7").status_code == 302
+
+    def test_a_few_failures_of_several_people_behind_one_address_lock_no_one_else(
+        self, editor, client, settings
+    ):
+        for n in range(settings.LOGIN_ADDRESS_FAILURE_LIMIT // 2):
+            login(client, "typo", username=f"colleague{n % 3}")
+        assert login(client, "a long editor password").status_code == 302
+
+
+def test_a_deployment_behind_https_without_a_proxy_count_is_warned_of(settings):
+    from diplomacy.checks import proxy_count
+
+    settings.HTTPS, settings.PROXY_COUNT = True, 0
+    assert [warning.id for warning in proxy_count()] == ["diplomacy.W001"]
+    settings.PROXY_COUNT = 1
+    assert proxy_count() == []
+    settings.HTTPS, settings.PROXY_COUNT = False, 0
+    assert proxy_count() == []

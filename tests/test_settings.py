@@ -74,3 +74,23 @@ def test_database_url_selects_postgresql():
 def test_an_empty_database_url_means_the_default():
     result = run_settings(DEBUG="1", DATABASE_URL="")
     assert f"django.db.backends.sqlite3 {PROJECT / 'db.sqlite3'}" in result.stdout, result.stderr
+
+
+PRINT_HSTS = (
+    "import django; django.setup(); from django.conf import settings; "
+    "print(settings.SECURE_HSTS_SECONDS, settings.SECURE_HSTS_PRELOAD)"
+)
+
+
+@pytest.mark.parametrize(("asked", "expected"), [(None, "31536000 False"), ("1", "31536000 True")])
+def test_hsts_preload_only_when_asked_for(asked, expected):
+    env = {key: value for key, value in os.environ.items() if key not in {"DEBUG", "HTTPS", "HSTS_PRELOAD"}}
+    env.update(
+        SECRET_KEY="x" * 50,
+        DJANGO_SETTINGS_MODULE="diplomacy.settings",
+        **({"HSTS_PRELOAD": asked} if asked else {}),
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", PRINT_HSTS], cwd=PROJECT, env=env, capture_output=True, text=True, timeout=60
+    )
+    assert result.stdout.strip() == expected, result.stderr
