@@ -108,10 +108,17 @@ if os.environ.get("DATABASE_REPLICA_URL"):
     DATABASE_ROUTERS = ["diplomacy.routers.PrimaryReplicaRouter"]
 # Downloads read every row through a server-side cursor; PostgreSQL plans a cursor for its
 # first tenth of rows by default, which picks an index walk over the whole table.
+# SQLite: readers never wait for a writer (WAL), a writer waits up to 20 s for another instead of
+# failing at once, and a transaction that will write takes the write lock when it begins, so two
+# writers queue instead of one failing half way.
 for database in DATABASES.values():
+    options = database.setdefault("OPTIONS", {})
     if database["ENGINE"] == "django.db.backends.postgresql":
-        options = database.setdefault("OPTIONS", {})
         options["options"] = f"{options.get('options', '')} -c cursor_tuple_fraction=1".strip()
+    elif database["ENGINE"] == "django.db.backends.sqlite3":
+        options.setdefault("init_command", "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;")
+        options.setdefault("transaction_mode", "IMMEDIATE")
+        options.setdefault("timeout", 20)
 
 # The page cache (agreements.caching): an optional shared Redis for several app servers, bounded
 # by its own `maxmemory` (README), answering within a quarter second or passed by; each process's

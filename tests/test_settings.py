@@ -94,3 +94,22 @@ def test_hsts_preload_only_when_asked_for(asked, expected):
         [sys.executable, "-c", PRINT_HSTS], cwd=PROJECT, env=env, capture_output=True, text=True, timeout=60
     )
     assert result.stdout.strip() == expected, result.stderr
+
+
+def test_sqlite_runs_in_wal_mode_and_writers_take_the_lock_when_they_begin(tmp_path):
+    script = (
+        "import django; django.setup(); from django.db import connection; "
+        "cursor = connection.cursor(); cursor.execute('PRAGMA journal_mode'); "
+        "options = connection.settings_dict['OPTIONS']; "
+        "print(cursor.fetchone()[0], options['transaction_mode'], options['timeout'])"
+    )
+    env = {key: value for key, value in os.environ.items() if key != "DATABASE_URL"}
+    env.update(
+        DEBUG="1",
+        DATABASE_URL=f"sqlite:///{tmp_path}/db.sqlite3",
+        DJANGO_SETTINGS_MODULE="diplomacy.settings",
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script], cwd=PROJECT, env=env, capture_output=True, text=True, timeout=60
+    )
+    assert result.stdout.split() == ["wal", "IMMEDIATE", "20"], result.stderr
