@@ -7,6 +7,8 @@ from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Count
+from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.text import slugify
 
 from .importer import allocate_slugs
@@ -18,6 +20,8 @@ from .models import (
     Commitment,
     CommitmentCitation,
     CommitmentLink,
+    Correction,
+    CorrectionState,
     Country,
     DiplomaticTie,
     Grouping,
@@ -740,3 +744,81 @@ class DiplomaticTieAdmin(RecordAdmin):
     search_fields = ["country_a__name", "country_b__name", "description"]
     autocomplete_fields = ["country_a", "country_b", "source"]
     date_hierarchy = "established"
+
+
+# Corrections ---------------------------------------------------------------------------------
+
+
+class RecordKindFilter(admin.SimpleListFilter):
+    """The kind of record a correction's page shows, from the start of its path."""
+
+    title = "page kind"
+    parameter_name = "kind"
+    KINDS = {
+        "meetings": "Meetings",
+        "commitments": "Commitments",
+        "agreements": "Agreements",
+        "countries": "Countries",
+        "leaders": "Leaders",
+        "topics": "Topics",
+        "relations": "Pairs",
+    }
+
+    def lookups(self, request, model_admin):
+        return list(self.KINDS.items())
+
+    def queryset(self, request, queryset):
+        if self.value() in self.KINDS:
+            return queryset.filter(page__startswith=f"/{self.value()}/")
+        return queryset
+
+
+@admin.register(Correction)
+class CorrectionAdmin(RecordAdmin):
+    """Readers' reports: the editors accept or reject them (a note says what was corrected)."""
+
+    list_display = ["received_at", "page", "state", "description_start", "decided_at"]
+    list_filter = ["state", RecordKindFilter, "page"]
+    search_fields = ["page", "description", "public_note", "email"]
+    date_hierarchy = "received_at"
+    fields = [
+        "page_link",
+        "description",
+        "source_url",
+        "email",
+        "received_at",
+        "state",
+        "decided_at",
+        "public_note",
+    ]
+    readonly_fields = ["page_link", "description", "source_url", "email", "received_at", "decided_at"]
+    actions = ["accept", "reject"]
+
+    def has_add_permission(self, request):
+        return False
+
+    @admin.display(description="report")
+    def description_start(self, correction):
+        text = correction.description
+        return text if len(text) <= 80 else f"{text[:79]}…"
+
+    @admin.display(description="page")
+    def page_link(self, correction):
+        return format_html('<a href="{}">{}</a>', correction.page, correction.page)
+
+    def save_model(self, request, obj, form, change):
+        if "state" in form.changed_data:
+            obj.decide(obj.state)
+        super().save_model(request, obj, form, change)
+
+    def decide(self, request, queryset, state):
+        count = queryset.exclude(state=state).update(state=state, decided_at=timezone.now())
+        self.message_user(request, f"{count} correction(s) marked {CorrectionState(state).label.lower()}.")
+
+    @admin.action(description="Accept the selected corrections", permissions=["change"])
+    def accept(self, request, queryset):
+        self.decide(request, queryset, CorrectionState.ACCEPTED)
+
+    @admin.action(description="Reject the selected corrections", permissions=["change"])
+    def reject(self, request, queryset):
+        self.decide(request, queryset, CorrectionState.REJECTED)

@@ -9,6 +9,7 @@ kept, and the cache's own bound (`MAX_ENTRIES` in settings, `maxmemory` for Redi
 total. A cache that fails or is down is passed by: the page is computed, never a 500.
 """
 
+import datetime
 import hashlib
 import logging
 
@@ -38,6 +39,20 @@ def data_version():
         cursor.execute(f"SELECT token FROM {DATA_VERSION_TABLE} ORDER BY id LIMIT 1")
         row = cursor.fetchone()
     return row[0] if row else None
+
+
+def record_updated():
+    """The moment the record last changed: kept beside the version token by the database
+    (migration 0027), so one row's read. None when the database has no version table."""
+    with connections[read_alias()].cursor() as cursor:
+        cursor.execute(f"SELECT changed_at FROM {DATA_VERSION_TABLE} ORDER BY id LIMIT 1")
+        row = cursor.fetchone()
+    if not row:
+        return None
+    changed = row[0]
+    if isinstance(changed, str):  # SQLite keeps it as text, in UTC
+        changed = datetime.datetime.fromisoformat(changed).replace(tzinfo=datetime.UTC)
+    return changed
 
 
 def _cache_call(method, *args):

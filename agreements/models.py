@@ -13,7 +13,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Count, Exists, F, OuterRef, Q, Subquery
 from django.db.models.functions import ExtractYear, Length, Upper
-from django.db.models.lookups import Exact
+from django.db.models.lookups import Exact, GreaterThan, LessThanOrEqual
 from django.http import QueryDict
 from django.urls import reverse
 from django.utils import timezone
@@ -1482,6 +1482,96 @@ class DiplomaticTie(models.Model):
 
     def natural_key(self):
         return (self.country_a_id, self.country_b_id)
+
+
+# Corrections ---------------------------------------------------------------------------------
+
+
+CORRECTION_PAGE_MAX_LENGTH = 200
+CORRECTION_DESCRIPTION_MAX_LENGTH = 2000
+CORRECTION_URL_MAX_LENGTH = 500
+CORRECTION_NOTE_MAX_LENGTH = 1000
+
+
+class CorrectionState(models.TextChoices):
+    NEW = "new", "New"
+    ACCEPTED = "accepted", "Accepted"
+    REJECTED = "rejected", "Rejected"
+
+
+class CorrectionQuerySet(models.QuerySet):
+    def accepted(self):
+        """Accepted corrections, the latest accepted first, read from their (state, decided) index."""
+        return self.filter(state=CorrectionState.ACCEPTED).order_by("-decided_at", "-id")
+
+    def received_since(self, moment, client_hash=None):
+        """Reports received since `moment`, from one client (by its address's hash) if given."""
+        rows = self.filter(received_at__gte=moment)
+        return rows.filter(client_hash=client_hash) if client_hash is not None else rows
+
+
+class Correction(models.Model):
+    """A reader's report of an error on a record's page, and the editors' decision on it.
+
+    The reporter's address is kept only as a salted hash, to count their reports; their email,
+    if given, is for the editors alone. The public log shows the page, the dates and the note.
+    """
+
+    page = models.CharField(max_length=CORRECTION_PAGE_MAX_LENGTH, help_text="The path of the record's page.")
+    description = models.TextField(
+        max_length=CORRECTION_DESCRIPTION_MAX_LENGTH, help_text="What the reader says is wrong."
+    )
+    source_url = models.URLField("source", max_length=CORRECTION_URL_MAX_LENGTH, blank=True)
+    email = models.EmailField("reporter's email", blank=True, help_text="For the editors only; never shown.")
+    client_hash = models.CharField(max_length=64, editable=False, help_text="A salted hash of the address.")
+    state = models.CharField(max_length=10, choices=CorrectionState, default=CorrectionState.NEW)
+    received_at = models.DateTimeField("received", default=timezone.now, editable=False)
+    decided_at = models.DateTimeField("decided", null=True, blank=True, editable=False)
+    public_note = models.TextField(
+        max_length=CORRECTION_NOTE_MAX_LENGTH,
+        blank=True,
+        help_text="Shown in the public log when accepted: what was corrected. Never the reporter's email.",
+    )
+
+    objects = CorrectionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-received_at", "-id"]
+        indexes = [
+            models.Index(fields=["client_hash", "received_at"], name="correction_client_idx"),
+            models.Index(fields=["received_at"], name="correction_received_idx"),
+            models.Index(fields=["state", "-decided_at", "-id"], name="correction_state_decided_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(state__in=CorrectionState.values), name="correction_state_known"
+            ),
+            models.CheckConstraint(
+                condition=Q(state=CorrectionState.NEW, decided_at__isnull=True)
+                | (~Q(state=CorrectionState.NEW) & Q(decided_at__isnull=False)),
+                name="correction_decided_when_not_new",
+                violation_error_message="A decided correction has a day of decision; a new one has none.",
+            ),
+            models.CheckConstraint(
+                condition=Q(
+                    GreaterThan(Length("description"), 0),
+                    LessThanOrEqual(Length("description"), CORRECTION_DESCRIPTION_MAX_LENGTH),
+                ),
+                name="correction_description_bounded",
+            ),
+            models.CheckConstraint(
+                condition=LessThanOrEqual(Length("public_note"), CORRECTION_NOTE_MAX_LENGTH),
+                name="correction_note_bounded",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.page} ({self.get_state_display().lower()}, {self.received_at:%Y-%m-%d})"
+
+    def decide(self, state, when=None):
+        """Set the state, and the moment of the decision (none for a correction made new again)."""
+        self.state = state
+        self.decided_at = None if state == CorrectionState.NEW else (when or timezone.now())
 
 
 # Summaries -----------------------------------------------------------------------------------

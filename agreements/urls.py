@@ -33,6 +33,9 @@ urlpatterns = [
     re_path(
         rf"^relations/{PAIR}/follow-through/$", views.PairScorecardView.as_view(), name="relation-scorecard"
     ),
+    path("corrections/", views.CorrectionLogView.as_view(), name="correction-list"),
+    path("corrections/new/", views.CorrectionCreateView.as_view(), name="correction-new"),
+    path("corrections/sent/", views.CorrectionSentView.as_view(), name="correction-sent"),
     path("feeds/meetings/", feeds.MeetingFeed(), name="meeting-feed"),
     path("feeds/commitments/", feeds.CommitmentFeed(), name="commitment-feed"),
     path("feeds/agreements/", feeds.AgreementFeed(), name="agreement-feed"),

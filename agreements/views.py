@@ -12,16 +12,23 @@ from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.cache import get_conditional_response
+from django.utils.decorators import method_decorator
 from django.utils.functional import cached_property
+from django.utils.http import urlencode
+from django.views.decorators.cache import never_cache
 from django.views.generic import DetailView, ListView, TemplateView
 from django.views.generic.base import ContextMixin
 from django_filters.views import FilterView
 
-from . import downloads, scorecards
-from .caching import cached_page
+from diplomacy.middleware import client_ip
+
+from . import corrections, downloads, scorecards
+from .caching import cached_page, record_updated
 from .filters import AgreementFilter, CommitmentFilter, MeetingFilter
 from .models import (
+    CORRECTION_DESCRIPTION_MAX_LENGTH,
     PARTNERSHIP_UPGRADE,
     Agreement,
     AgreementCitation,
@@ -31,6 +38,7 @@ from .models import (
     CommitmentLink,
     CommitmentPair,
     CommitmentTally,
+    Correction,
     Country,
     CountryCommitment,
     CountryMeeting,
@@ -864,4 +872,94 @@ class AboutView(CachedPageMixin, TemplateView):
             {"value": value, "label": label, "definition": STATUS_DEFINITIONS[value]}
             for value, label in Status.choices
         ]
-        return super().get_context_data(statuses=statuses, topics=Topic.objects.all(), **kwargs)
+        return super().get_context_data(
+            statuses=statuses,
+            topics=Topic.objects.all(),
+            record_updated=record_updated(),
+            limits={
+                "description": CORRECTION_DESCRIPTION_MAX_LENGTH,
+                "per_client": corrections.PER_CLIENT_PER_HOUR,
+                "all": corrections.ALL_PER_HOUR,
+            },
+            **kwargs,
+        )
+
+
+# Corrections --------------------------------------------------------------------------------
+
+
+@method_decorator(never_cache, name="dispatch")
+class CorrectionCreateView(TemplateView):
+    """`/corrections/new/?page=/meetings/<slug>/`: a reader's report of an error on a record's page.
+
+    Never kept by the page cache or by browsers: it carries a CSRF token. Invalid input answers 400
+    with the errors beside the fields; over the rate limit, 429 with the form as it was sent. A
+    filled honeypot is answered as a report taken, and not stored.
+    """
+
+    template_name = "agreements/correction_form.html"
+
+    def get(self, request, *args, **kwargs):
+        path = request.GET.get("page", "")
+        title = corrections.record_title(path)
+        form = corrections.CorrectionForm(initial={"page": path} if title else {})
+        return self.render_to_response(self.get_context_data(form=form, record_title=title))
+
+    def post(self, request, *args, **kwargs):
+        form = corrections.CorrectionForm(request.POST)
+        if not form.is_valid():
+            title = getattr(form, "record_title", None)
+            return self.render_to_response(self.get_context_data(form=form, record_title=title), status=400)
+        sent = f"{reverse('agreements:correction-sent')}?{urlencode({'page': form.cleaned_data['page']})}"
+        if form.is_spam:
+            return redirect(sent)
+        address_hash, now = corrections.client_hash(client_ip(request)), timezone.now()
+        if refusal := corrections.over_limit(address_hash, now):
+            context = self.get_context_data(form=form, record_title=form.record_title, refusal=refusal)
+            response = self.render_to_response(context, status=429)
+            response["Retry-After"] = str(int(corrections.WINDOW.total_seconds()))
+            return response
+        form.instance.client_hash, form.instance.received_at = address_hash, now
+        form.save()
+        return redirect(sent)
+
+
+@method_decorator(never_cache, name="dispatch")
+class CorrectionSentView(TemplateView):
+    template_name = "agreements/correction_sent.html"
+
+    def get_context_data(self, **kwargs):
+        path = self.request.GET.get("page", "")
+        return super().get_context_data(page=path if corrections.record_title(path) else "", **kwargs)
+
+
+class CorrectionLogView(TemplateView):
+    """`/corrections/`: the accepted corrections, the latest accepted first, a page at a time."""
+
+    template_name = "agreements/correction_list.html"
+    paginate_by = 25
+
+    def get(self, request, *args, **kwargs):
+        number = page_number(request)
+        parent = super().get
+        return cached_page((type(self).__name__, number), lambda: parent(request, *args, number=number))
+
+    def get_context_data(self, **kwargs):
+        number = kwargs.pop("number")
+        paginator = BoundedPaginator(
+            Correction.objects.accepted().values_list("pk", flat=True),
+            self.paginate_by,
+            Correction.objects.accepted().count(),
+            True,
+            Correction.objects.only("page", "received_at", "decided_at", "public_note"),
+        )
+        number = paginator.num_pages if number == "last" else number
+        if number > paginator.num_pages:
+            raise Http404("No such page.")
+        page = paginator.page(number)
+        return super().get_context_data(
+            corrections=page.object_list,
+            page_obj=page,
+            paginator=paginator,
+            is_paginated=paginator.num_pages > 1,
+        )

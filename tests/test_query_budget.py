@@ -10,8 +10,9 @@ import datetime
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
-from agreements.models import AgreementEvent, Leader, Meeting, Topic
+from agreements.models import AgreementEvent, Correction, Leader, Meeting, Topic
 from tests.factories import make_agreement, make_commitment, make_meeting, make_source, make_status_change
 
 TOKYO_SUMMIT = "/meetings/2026-01-16-it-jp-tokyo/"
@@ -19,7 +20,9 @@ TOKYO_SUMMIT = "/meetings/2026-01-16-it-jp-tokyo/"
 # url: number of queries
 PAGES = {
     "/": 8,
-    "/about/": 2,
+    "/about/": 3,  # with the day the record last changed
+    "/corrections/": 4,
+    f"/corrections/new/?page={TOKYO_SUMMIT}": 1,  # the record's title; never cached
     "/countries/": 2,
     "/leaders/": 2,
     "/topics/": 3,
@@ -104,6 +107,14 @@ def grow(times=10):
         )
         commitment.agreement = agreement
         commitment.save()
+    Correction.objects.create(
+        page=TOKYO_SUMMIT,
+        description="A wrong date.",
+        client_hash="0" * 64,
+        state="accepted",
+        decided_at=timezone.now(),
+        public_note="The date is corrected.",
+    )
 
 
 def queries_and_status(client, url):

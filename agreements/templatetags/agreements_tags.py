@@ -5,6 +5,7 @@ from collections import Counter
 
 from django import template
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
@@ -25,6 +26,19 @@ MAX_LEVELS = 50  # the latest partnership levels drawn; earlier ones are counted
 TICK_STEPS = (1, 2, 5, 10, 20, 50, 100)
 LEVEL_FILLS = ["#d6e4f0", "#9dbfdd", "#5b92c4", "#2c6aa3", "#0b4a80"]
 LEVEL_INKS = ["#10283d", "#10283d", "#ffffff", "#ffffff", "#ffffff"]
+
+
+@register.simple_tag(takes_context=True)
+def page_address(context):
+    """The page's absolute URL, without its query string, as a citation gives it."""
+    request = context.get("request")
+    return request.build_absolute_uri(request.path) if request else ""
+
+
+@register.simple_tag
+def today():
+    """Today's date, the day the page cache keys kept pages by (`agreements.caching`)."""
+    return timezone.localdate()
 
 
 @register.simple_tag(takes_context=True)
