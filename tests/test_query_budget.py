@@ -18,7 +18,7 @@ TOKYO_SUMMIT = "/meetings/2026-01-16-it-jp-tokyo/"
 
 # url: number of queries
 PAGES = {
-    "/": 8,
+    "/": 9,  # with the countries that met, for the map
     "/about/": 2,
     "/countries/": 2,
     "/leaders/": 2,

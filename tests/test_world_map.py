@@ -1,12 +1,20 @@
-"""The world maps: the TopoJSON decoder, projection and path data checked by hand."""
+"""The world maps: the TopoJSON decoder and projection checked by hand, and the country and home
+pages' maps shading and linking the right countries with counts made here independently."""
 
 import math
 import re
+import xml.etree.ElementTree as ET
+from collections import Counter
 from pathlib import Path
 
 import pytest
 
 from agreements import worldmap
+from agreements.models import Country
+
+from .factories import make_meeting
+
+SCRIPT = '<script>alert("owned")</script>'
 
 # Two squares sharing an edge, quantized: arc 0 is the shared edge, arcs 1 and 2 the rest.
 TINY = {
@@ -149,3 +157,130 @@ def test_legend_labels_each_class_with_its_range():
         (5, "20–57"),
     ]
     assert worldmap.legend([1, 2, 5], 5) == [(3, "1"), (4, "2–4"), (5, "5")]
+
+
+def relative_luminance(colour):
+    channels = [int(colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
+    r, g, b = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def test_every_map_colour_has_three_to_one_contrast_with_the_white_sea_and_borders():
+    css = (Path(__file__).resolve().parents[1] / "static" / "css" / "site.css").read_text()
+    fills = dict(re.findall(r"\.(map-(?:land|own|s\d)) \{ fill: (#[0-9a-f]{6}); \}", css))
+    assert set(fills) == {"map-land", "map-own", *(f"map-s{n}" for n in range(1, worldmap.SHADES + 1))}
+    assert ".world-map-svg path { fill-rule: evenodd; stroke: #fff;" in css
+    for name, colour in fills.items():
+        assert 1.05 / (relative_luminance(colour) + 0.05) >= 3, name
+    shades = [relative_luminance(fills[f"map-s{n}"]) for n in range(1, worldmap.SHADES + 1)]
+    assert shades == sorted(shades, reverse=True)  # darker for more meetings
+
+
+# The pages ---------------------------------------------------------------------------------
+
+
+def map_svg(html):
+    """The page's map as an XML element."""
+    match = re.search(r'<svg viewBox="[^"]*" aria-labelledby="world-map-title.*?</svg>', html, re.S)
+    assert match, "no map on the page"
+    return ET.fromstring(match.group(0))
+
+
+def linked(svg):
+    """{href: (title, class)} of the map's linked countries."""
+    return {a.get("href"): (a.find("title").text, a.find("path").get("class")) for a in svg.iter("a")}
+
+
+@pytest.fixture
+def japans_meetings(db):
+    """Japan meets France three times, the United States twice, Germany once, and the EU once;
+    France and Germany meet once without Japan."""
+    meetings = [("FR", "JP")] * 3 + [("JP", "US")] * 2 + [("DE", "JP"), ("EU", "JP"), ("DE", "FR")]
+    for countries in meetings:
+        make_meeting(countries=countries)
+    return meetings
+
+
+def test_country_page_map_shades_its_partners_linked_to_the_pairs(client, japans_meetings):
+    partners = Counter(code for pair in japans_meetings if "JP" in pair for code in pair if code != "JP")
+    assert partners == {"FR": 3, "US": 2, "DE": 1, "EU": 1}
+    html = client.get("/countries/jp/").content.decode()
+    svg = map_svg(html)
+    assert svg.find("title").text == "Countries Japan met, by number of meetings"
+    # Busiest 3: one class a number, the darkest for the most.
+    assert linked(svg) == {
+        "/relations/fr-jp/": ("France: 3 meetings", "map-s5"),
+        "/relations/jp-us/": ("United States: 2 meetings", "map-s4"),
+        "/relations/de-jp/": ("Germany: 1 meeting", "map-s3"),
+    }
+    own = [path for path in svg.iter("path") if path.get("class") == "map-own"]
+    assert len(own) == 1 and own[0].find("title").text == "Japan"
+    assert own[0].get("d") == worldmap.world().shapes["JP"]
+    land = next(path for path in svg.iter("path") if path.get("class") == "map-land")
+    for code in ("CN", "BR", "IT"):
+        assert worldmap.world().shapes[code] in land.get("d")
+    for code in ("FR", "US", "DE", "JP"):
+        assert worldmap.world().shapes[code] not in land.get("d")
+    # The EU has no shape: it is named under the map, and counted in the partners' table.
+    assert 'Not on the map: <a href="/relations/eu-jp/">European Union</a> (1)' in html
+    for name, count in [("France", 3), ("United States", 2), ("Germany", 1), ("European Union", 1)]:
+        assert re.search(rf">{name}</a></th><td class=\"num\">{count}</td>", html)
+
+
+def test_a_country_without_partners_has_no_map(client, db):
+    assert "world-map" not in client.get("/countries/cn/").content.decode()
+
+
+def test_home_map_shades_every_country_that_met_linked_to_its_page(client, japans_meetings):
+    meetings = Counter(code for pair in japans_meetings for code in pair)
+    assert meetings == {"JP": 7, "FR": 4, "US": 2, "DE": 2, "EU": 1}
+    html = client.get("/").content.decode()
+    svg = map_svg(html)
+    assert svg.find("title").text == "Countries by number of meetings"
+    bounds = worldmap.class_bounds(7)
+    assert bounds == [1, 2, 5]
+    assert linked(svg) == {
+        "/countries/jp/": ("Japan: 7 meetings", "map-s5"),
+        "/countries/fr/": ("France: 4 meetings", "map-s4"),
+        "/countries/us/": ("United States: 2 meetings", "map-s4"),
+        "/countries/de/": ("Germany: 2 meetings", "map-s4"),
+    }
+    assert not [path for path in svg.iter("path") if path.get("class") == "map-own"]
+    assert 'Not on the map: <a href="/countries/eu/">European Union</a> (1)' in html
+    table = html[html.index('<details class="map-figures">') :]
+    rows = re.findall(r'<a href="/countries/(\w\w)/">[^<]*</a></th><td class="num">(\d+)</td>', table)
+    assert rows == [("jp", "7"), ("fr", "4"), ("de", "2"), ("us", "2"), ("eu", "1")]
+
+
+def test_home_without_meetings_has_no_map(client, db):
+    assert "world-map" not in client.get("/").content.decode()
+
+
+def test_country_names_on_the_map_are_escaped(client, japans_meetings):
+    Country.objects.filter(code="FR").update(name=SCRIPT)
+    for url in ("/", "/countries/jp/"):
+        html = client.get(url).content.decode()
+        assert "<script>alert" not in html
+        svg = map_svg(html)
+        assert any(title.text.startswith(SCRIPT) for title in svg.iter("title"))
+
+
+def test_the_map_adds_a_bounded_number_of_bytes(client, japans_meetings):
+    for url in ("/", "/countries/jp/"):
+        html = client.get(url).content.decode()
+        svg = re.search(r'<figure class="chart world-map">.*?</figure>', html, re.S).group(0)
+        assert len(svg.encode()) < 50_000
+
+
+def test_maps_read_the_summaries_in_the_pages_pinned_queries_however_many_partners(client, seed):
+    from .test_query_budget import PAGES, queries_and_status
+
+    partners = [code for code in worldmap.world().shapes if code not in ("JP", "IT")]
+    for url in ("/", "/countries/jp/"):
+        assert queries_and_status(client, url) == (PAGES[url], 200)
+    for code in partners[:40]:
+        make_meeting(countries=(code, "JP"))
+    for url in ("/", "/countries/jp/"):
+        assert queries_and_status(client, url) == (PAGES[url], 200)
+    html = client.get("/countries/jp/").content.decode()
+    assert len(linked(map_svg(html))) == 41  # the forty and Italy
