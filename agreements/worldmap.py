@@ -114,12 +114,8 @@ def path_data(rings):
 
 def area(points):
     """The area enclosed by `points`, by the shoelace formula, in the points' units squared."""
-    return (
-        abs(
-            sum(x1 * y2 - x2 * y1 for (x1, y1), (x2, y2) in zip(points, points[1:] + points[:1], strict=True))
-        )
-        / 2
-    )
+    following = points[1:] + points[:1]
+    return abs(sum(x1 * y2 - x2 * y1 for (x1, y1), (x2, y2) in zip(points, following, strict=True))) / 2
 
 
 @dataclass(frozen=True)
@@ -127,7 +123,6 @@ class World:
     width: int
     height: int
     shapes: dict  # alpha-2 code: path data
-    names: dict  # alpha-2 code: the name the map file gives
     unclaimed: str  # path data of the shapes no ISO code names (Kosovo, Somaliland, N. Cyprus)
 
 
@@ -177,7 +172,7 @@ def draw(topology, width=WIDTH, tolerance=TOLERANCE, min_area=MIN_AREA, left_out
         points = simplify([((x + half_width) * scale, (top - y) * scale) for x, y in arc], tolerance)
         arcs.append([(round(x * 10), round(y * 10)) for x, y in points])
 
-    shapes, names, unclaimed = {}, {}, []
+    shapes, unclaimed = {}, []
     for geometry in geometries:
         drawn = []  # (area, rings) of each polygon
         for outer, *holes in polygons(geometry, arcs):
@@ -194,20 +189,23 @@ def draw(topology, width=WIDTH, tolerance=TOLERANCE, min_area=MIN_AREA, left_out
             unclaimed.append(path_data(rings))
             continue
         shapes[country.alpha_2] = shapes.get(country.alpha_2, "") + path_data(rings)
-        names[country.alpha_2] = geometry.get("properties", {}).get("name", country.name)
-    return World(width=width, height=height, shapes=shapes, names=names, unclaimed="".join(unclaimed))
+    return World(width=width, height=height, shapes=shapes, unclaimed="".join(unclaimed))
 
 
 def arc_indexes(geometry):
-    """The arc indexes a Polygon or MultiPolygon geometry refers to."""
-    rings = geometry["arcs"] if geometry["type"] == "Polygon" else [r for p in geometry["arcs"] for r in p]
-    return [index for r in rings for index in r]
+    """The indexes of the arcs a Polygon or MultiPolygon geometry is made of (none for others)."""
+    if geometry["type"] == "Polygon":
+        return [index for indexes in geometry["arcs"] for index in indexes]
+    if geometry["type"] == "MultiPolygon":
+        return [index for polygon in geometry["arcs"] for indexes in polygon for index in indexes]
+    return []
 
 
 def cut_at_edges(points, jump):
     """A closed ring as one or more rings: where it goes from one edge of the map to the other
     (a step wider than `jump`, as Russia and Fiji do at 180°), it is cut, and each side's part
-    closed along its edge."""
+    closed along its edge. (A ring crossing more than twice would have each stretch closed on its
+    own; none in the map's data does.)"""
     cuts = [i for i in range(len(points)) if abs(points[i][0] - points[i - 1][0]) > jump]
     if not cuts:
         return [points]

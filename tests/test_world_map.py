@@ -89,7 +89,8 @@ def test_path_data_is_relative_in_tenths():
 
 
 def test_draw_projects_names_and_drops_what_has_no_code():
-    # A triangle for Japan (392) from (0°, 0°) to (90°, 0°) and (0°, 45°), and one with no id.
+    # A triangle for Japan (392) from (0°, 0°) to (90°, 0°) and (0°, 45°), one with no id, and
+    # France as a point, which has no shape.
     topology = {
         "arcs": [[[0, 0], [90, 0], [0, 45], [0, 0]], [[-90, 0], [-80, 0], [-80, 10], [-90, 0]]],
         "objects": {
@@ -97,6 +98,7 @@ def test_draw_projects_names_and_drops_what_has_no_code():
                 "geometries": [
                     {"type": "Polygon", "arcs": [[0]], "id": "392"},
                     {"type": "Polygon", "arcs": [[1]]},
+                    {"type": "Point", "coordinates": [2, 48], "id": "250"},
                 ]
             }
         },
