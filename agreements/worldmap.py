@@ -20,7 +20,7 @@ DATA = Path(__file__).resolve().parent / "data" / "countries-110m.json"
 WIDTH = 960  # the map's width in SVG user units; its height follows from the projection
 TOLERANCE = 0.5  # units: detail finer than this is simplified away (Douglas–Peucker)
 MIN_AREA = 4.0  # square units: smaller islands are left out (a country keeps its largest part)
-LEFT_OUT = {"010"}  # Antarctica: no party to any meeting, and a third of the map's height
+LEFT_OUT = {"010"}  # Antarctica: no party to any meeting, and a sixth of the map's height
 SHADES = 5  # classes of shading
 NICE = [m * 10**e for e in range(7) for m in (1, 2, 5)]  # 1, 2, 5, 10, 20, 50, …
 

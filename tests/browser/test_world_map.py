@@ -48,5 +48,6 @@ def test_a_country_on_the_home_map_leads_to_its_page(site, page):
     page.goto(site.url + "/")
     japan = page.locator("svg.world-map-svg a", has=page.locator("title", has_text="Japan"))
     japan.focus()  # Japan's islands leave sea at the middle of its box, so by keyboard
+    assert japan.locator("path").evaluate("path => getComputedStyle(path).fill") == "rgb(245, 197, 24)"
     page.keyboard.press("Enter")
     page.wait_for_url("**/countries/jp/")
