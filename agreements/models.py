@@ -1634,6 +1634,12 @@ class CommitmentTally(Derived):
         return f"{self.year} {self.topic_id} {self.status}: {self.commitments}"
 
 
+class CountryTallyQuerySet(models.QuerySet):
+    def that_met(self):
+        """The countries that took part in a meeting, most meetings first, with their country."""
+        return self.filter(meetings__gt=0).select_related("country").order_by("-meetings", "country__name")
+
+
 class CountryTally(Derived):
     """The number of meetings a country took part in and of commitments it is a party to."""
 
@@ -1642,6 +1648,9 @@ class CountryTally(Derived):
     )
     meetings = models.IntegerField()
     commitments = models.IntegerField()
+
+    objects = CountryTallyQuerySet.as_manager()
+    not_dumped = NotDumpedManager()
 
     class Meta(Derived.Meta):
         ordering = ["country"]

@@ -24,7 +24,7 @@ from django_filters.views import FilterView
 
 from diplomacy.middleware import client_ip
 
-from . import corrections, downloads, scorecards
+from . import corrections, downloads, scorecards, worldmap
 from .caching import cached_page, record_updated
 from .filters import AgreementFilter, CommitmentFilter, MeetingFilter
 from .models import (
@@ -528,11 +528,16 @@ class CountryDetailView(LowerCaseCodeMixin, CachedPageMixin, DetailView):
     def get_context_data(self, **kwargs):
         country = self.object
         tally = CountryTally.objects.filter(country=country).first()
-        partners = (
-            PairTally.objects.filter(Q(country_a=country) | Q(country_b=country), meetings__gt=0)
+        partners = [
+            {
+                "country": row.country_b if row.country_a_id == country.code else row.country_a,
+                "pair": row.pair,
+                "meetings": row.meetings,
+            }
+            for row in PairTally.objects.filter(Q(country_a=country) | Q(country_b=country), meetings__gt=0)
             .select_related("country_a", "country_b")
             .order_by("-meetings", "country_a", "country_b")
-        )
+        ]
         return super().get_context_data(
             leaders=country.leaders.order_by("-took_office", "name"),
             groupings=country.groupings.all(),
@@ -540,14 +545,15 @@ class CountryDetailView(LowerCaseCodeMixin, CachedPageMixin, DetailView):
             agreements=Agreement.objects.filter(parties=country).prefetch_related("parties")[
                 :DETAIL_LIST_LENGTH
             ],
-            partners=[
-                {
-                    "country": tally.country_b if tally.country_a_id == country.code else tally.country_a,
-                    "pair": tally.pair,
-                    "meetings": tally.meetings,
-                }
-                for tally in partners
-            ],
+            partners=partners,
+            world_map=worldmap.world_map(
+                [
+                    (partner["country"], partner["meetings"], partner["pair"].get_absolute_url())
+                    for partner in partners
+                ],
+                own=country,
+                title=f"Countries {country.name} met, by number of meetings",
+            ),
             meeting_total=tally.meetings if tally else 0,
             commitment_total=tally.commitments if tally else 0,
             code=country.code.lower(),
@@ -853,7 +859,13 @@ class HomeView(CachedPageMixin, TemplateView):
         for topic in topics:
             topic.commitment_count = sum(counts.get(topic.slug, {}).values())
         meeting_total = MeetingTally.objects.aggregate(total=Sum("meetings"))["total"] or 0
+        countries = list(CountryTally.objects.that_met())
         return super().get_context_data(
+            countries=countries,
+            world_map=worldmap.world_map(
+                [(tally.country, tally.meetings, tally.country.get_absolute_url()) for tally in countries],
+                title="Countries by number of meetings",
+            ),
             latest_meetings=Meeting.objects.with_related()[:6],
             topics=topics,
             top_count=max((topic.commitment_count for topic in topics), default=0),

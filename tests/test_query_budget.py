@@ -19,7 +19,7 @@ TOKYO_SUMMIT = "/meetings/2026-01-16-it-jp-tokyo/"
 
 # url: number of queries
 PAGES = {
-    "/": 8,
+    "/": 9,  # with the countries that met, for the map
     "/about/": 3,  # with the day the record last changed
     "/corrections/": 4,
     f"/corrections/new/?page={TOKYO_SUMMIT}": 1,  # the record's title; never cached
