@@ -42,11 +42,10 @@ from .models import (
     Status,
     Topic,
 )
-from .search import Search
+from .search import MAX_QUERY_LENGTH, Search, terms
 
 SLUG = re.compile(r"[-a-zA-Z0-9_]{1,200}")
 COUNTRY_CODE = re.compile(r"[a-zA-Z]{2}")
-MAX_QUERY_LENGTH = 200
 MAX_COUNTRIES = 5  # country= values in one list; each is a join
 MAX_TOPICS = 10  # topic= values in one list
 COUNT_LIMIT = 10_000  # rows counted one by one; beyond it a list says "more than 10,000"
@@ -208,7 +207,26 @@ class DayField(forms.DateField):
             )
 
 
+class SearchField(forms.CharField):
+    """A query (`agreements.search`): at most MAX_QUERY_LENGTH characters, and words and
+    alternatives within the search's bounds."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_length", MAX_QUERY_LENGTH)
+        too_long = f"Search for at most {MAX_QUERY_LENGTH} characters (this search has %(show_value)d)."
+        kwargs.setdefault("error_messages", {"max_length": too_long})
+        super().__init__(**kwargs)
+
+    def validate(self, value):
+        super().validate(value)
+        terms(value)
+
+
 # Filters ------------------------------------------------------------------------------------
+
+
+class WordsFilter(filters.CharFilter):
+    field_class = SearchField
 
 
 class CountriesFilter(filters.ModelMultipleChoiceFilter):
@@ -558,13 +576,7 @@ class MeetingFilter(ListFilterSet):
     )
     date_after = DayFilter(label="From", field_name="date", lookup_expr="gte")
     date_before = DayFilter(label="Until", field_name="date", lookup_expr="lte")
-    q = filters.CharFilter(
-        label="Words",
-        field_name="title",
-        lookup_expr="exact",
-        method="search_words",
-        max_length=MAX_QUERY_LENGTH,
-    )
+    q = WordsFilter(label="Words", field_name="title", lookup_expr="exact", method="search_words")
     sort = SortFilter(
         label="Sort by",
         fields=(("date", "date"), ("title", "title")),
@@ -688,13 +700,7 @@ class CommitmentFilter(ListFilterSet):
     )
     date_after = DayFilter(label="Agreed from", field_name="meeting_date", lookup_expr="gte")
     date_before = DayFilter(label="Agreed until", field_name="meeting_date", lookup_expr="lte")
-    q = filters.CharFilter(
-        label="Words",
-        field_name="summary",
-        lookup_expr="exact",
-        method="search_words",
-        max_length=MAX_QUERY_LENGTH,
-    )
+    q = WordsFilter(label="Words", field_name="summary", lookup_expr="exact", method="search_words")
     sort = SortFilter(
         label="Sort by",
         fields=(
@@ -834,9 +840,7 @@ class AgreementFilter(ListFilterSet):
     )
     date_after = DayFilter(label="Signed from", field_name="date", lookup_expr="gte")
     date_before = DayFilter(label="Signed until", field_name="date", lookup_expr="lte")
-    q = filters.CharFilter(
-        label="Words", field_name="title", lookup_expr="exact", method="by_words", max_length=MAX_QUERY_LENGTH
-    )
+    q = WordsFilter(label="Words", field_name="title", lookup_expr="exact", method="by_words")
     sort = SortFilter(
         label="Sort by",
         fields=(("date", "date"), ("title", "title")),
