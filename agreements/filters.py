@@ -42,7 +42,7 @@ from .models import (
     Status,
     Topic,
 )
-from .search import MAX_QUERY_LENGTH, Search, terms
+from .search import MAX_QUERY_LENGTH, Search, as_text, terms
 
 SLUG = re.compile(r"[-a-zA-Z0-9_]{1,200}")
 COUNTRY_CODE = re.compile(r"[a-zA-Z]{2}")
@@ -227,6 +227,16 @@ class SearchField(forms.CharField):
 
 class WordsFilter(filters.CharFilter):
     field_class = SearchField
+
+
+class SearchForm(forms.Form):
+    """The site-wide search: one query, given back in its terms' own words (`as_text`), so that
+    the same search written two ways is one page."""
+
+    q = SearchField(label="Search the record", required=False)
+
+    def clean_q(self):
+        return as_text(terms(self.cleaned_data["q"]))
 
 
 class CountriesFilter(filters.ModelMultipleChoiceFilter):

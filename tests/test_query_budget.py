@@ -70,6 +70,12 @@ PAGES = {
     "/agreements/?format=csv": 3,  # with the ETag query
     "/feeds/agreements/?country=jp": 3,
     "/agreements/2026-01-16-it-jp-joint-statement/": 14,
+    # each kind's first rows, its count (when there are more) and its terms' breadth (meetings,
+    # commitments)
+    "/search/?q=tokyo": 11,
+    "/search/?q=Tokyo+OR+Rome+%22action+treaty%22": 9,
+    "/search/?q=meloni": 10,
+    "/search/?q=a+b+c+d+e+f+g+h+i+j+nonsense": 0,  # eleven words: refused before any query
 }
 
 
