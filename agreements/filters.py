@@ -635,6 +635,17 @@ class MeetingFilter(ListFilterSet):
     def facet_labels(self, parameter):
         return MeetingKind.choices
 
+    def kind_words(self):
+        """For a list filtered by kind: {"label": the kind's name, "query": the same words as a
+        search}, so that a page with no meetings of that kind can offer the meetings that mention
+        it ("summit" in a title); else None."""
+        kind = self.is_valid() and self.form.cleaned_data.get("kind")
+        if not kind:
+            return None
+        label = MeetingKind(kind).label
+        words_ = label.lower()
+        return {"label": label, "query": f'"{words_}"' if " " in words_ else words_}
+
 
 class CommitmentFilterForm(ListFilterForm):
     def clean(self):

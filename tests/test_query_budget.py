@@ -70,6 +70,7 @@ PAGES = {
     "/agreements/?format=csv": 3,  # with the ETag query
     "/feeds/agreements/?country=jp": 3,
     "/agreements/2026-01-16-it-jp-joint-statement/": 14,
+    "/meetings/?kind=summit": 7,  # none of that kind: the page offers a search for the word
     # each kind's first rows, its count (when there are more) and its terms' breadth (meetings,
     # commitments)
     "/search/?q=tokyo": 11,

@@ -1,4 +1,4 @@
-"""The site-wide search page (/search/?q=)."""
+"""The site-wide search page (/search/?q=) and the helpful empty state of a list filtered by kind."""
 
 import html
 import re
@@ -111,3 +111,27 @@ def test_the_search_page_follows_writes(client, seed):
     assert "Zanzibar accord" in section(
         client.get("/search/", {"q": "zanzibar"}).content.decode(), "agreements"
     )
+
+
+# A list filtered by a kind no meeting is of
+
+
+def test_no_meeting_of_a_kind_offers_the_meetings_mentioning_it(client, seed):
+    response = client.get("/meetings/", {"kind": "summit"})
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "No meetings are of the kind “Summit”" in page
+    assert 'href="?q=summit">Meetings mentioning “summit”</a>' in page
+    found = client.get("/meetings/", {"q": "summit"}).content.decode()
+    assert "Takaichi and Meloni hold a summit in Tokyo" in found
+
+
+def test_the_offer_keeps_the_other_filters_and_quotes_a_kind_of_two_words(client, seed):
+    page = client.get("/meetings/", {"kind": "video-call", "country": "jp"}).content.decode()
+    assert "No meetings with the other filters are of the kind “Video call”" in page
+    assert 'href="?country=jp&amp;q=%22video+call%22"' in page
+
+
+def test_an_empty_list_without_a_kind_keeps_the_plain_message(client, seed):
+    page = client.get("/meetings/", {"q": "zanzibar"}).content.decode()
+    assert "No meetings match these filters." in page and "of the kind" not in page
