@@ -22,7 +22,6 @@ from django_filters.views import FilterView
 from . import downloads, scorecards
 from .caching import cached_page
 from .filters import (
-    SEARCH_COUNT_LIMIT,
     AgreementFilter,
     CommitmentFilter,
     MeetingFilter,
@@ -844,14 +843,15 @@ def status_matrix(pair, topics, cells):
 # Search -------------------------------------------------------------------------------------
 
 SECTION_LENGTH = 5  # rows of each kind the search page shows; the full list is one link away
+SECTION_COUNT_LIMIT = 100  # matches of each kind the search page counts; its list counts to 1,000
 
 
 def search_section(name, label, rows, list_url=None):
     """One kind of record on the search page: its first SECTION_LENGTH rows of `rows` (in their
-    order) and how many there are, counted up to SEARCH_COUNT_LIMIT only when a page is full."""
+    order) and how many there are, counted up to SECTION_COUNT_LIMIT only when they fill it."""
     first = list(rows[:SECTION_LENGTH])
     count, exact = (
-        (len(first), True) if len(first) < SECTION_LENGTH else bounded_count(rows, SEARCH_COUNT_LIMIT)
+        (len(first), True) if len(first) < SECTION_LENGTH else bounded_count(rows, SECTION_COUNT_LIMIT)
     )
     return {"name": name, "label": label, "rows": first, "count": count, "exact": exact, "list_url": list_url}
 
@@ -887,7 +887,8 @@ class SearchView(TemplateView):
     def sections(self, query):
         encoded = urlencode({"q": query})
         meetings = Meeting.objects.order_by("-date", "-pk")
-        commitments = Commitment.objects.select_related("topic").order_by(*Commitment.NEWEST_FIRST)
+        # the topics read apart: a join would make SQLite sort every match instead of reading newest first
+        commitments = Commitment.objects.prefetch_related("topic").order_by(*Commitment.NEWEST_FIRST)
         return [
             search_section(
                 "meetings",

@@ -42,7 +42,7 @@ def test_leaders_and_countries_by_name_alias_and_without_accents(client, seed):
 
 
 def test_a_count_beyond_the_bound_says_more_than(client, seed, monkeypatch):
-    monkeypatch.setattr("agreements.views.SEARCH_COUNT_LIMIT", 6)
+    monkeypatch.setattr("agreements.views.SECTION_COUNT_LIMIT", 6)
     for n in range(8):
         make_commitment(summary=f"Harbour works {n}")
     commitments = section(client.get("/search/", {"q": "harbour"}).content.decode(), "commitments")
