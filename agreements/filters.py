@@ -8,6 +8,7 @@ style) are computed here too, from the filterset's own data.
 import datetime
 import functools
 import re
+import unicodedata
 
 import django_filters as filters
 from django import forms
@@ -217,8 +218,10 @@ class SearchField(forms.CharField):
         kwargs.setdefault("error_messages", {"max_length": too_long})
         super().__init__(**kwargs)
 
-    def validate(self, value):
-        super().validate(value)
+    def run_validators(self, value):
+        super().run_validators(value)
+        if any(unicodedata.category(character) == "Cc" for character in value):
+            raise ValidationError("Search for words, without control characters.", code="control_character")
         terms(value)
 
 
@@ -363,6 +366,8 @@ class ListFilterSet(filters.FilterSet):
             if name == "sort":
                 continue
             raw = [value for value in self.data.getlist(name) if value.strip()]
+            if not isinstance(field.widget.value_from_datadict(self.data, {}, name), list | tuple):
+                raw = raw[-1:]  # a field of one value reads the last given, as the form does
             if not raw or self.form.cleaned_data.get(name) in (None, "", [], False):
                 continue
             names = {}
