@@ -64,10 +64,10 @@ def terms(text):
     """The terms of a query: a tuple of terms, each a tuple of alternatives, each a tuple of words
     (a phrase, or one word). Raises ValidationError when the query holds more than MAX_WORDS
     words or a term more than MAX_ALTERNATIVES alternatives."""
-    found, alternatives, joined = [], [], False
+    found, joined = [], False
     for quoted, bare in TOKEN.findall((text or "").translate(QUOTES)):
         if quoted == "" and bare == OR:
-            joined = bool(alternatives)
+            joined = bool(found)
             continue
         phrase = tuple(words(quoted if bare == "" else bare))
         if not phrase:
@@ -76,7 +76,7 @@ def terms(text):
             found[-1] = (*found[-1], phrase)
         else:
             found.append((phrase,))
-        alternatives, joined = found[-1], False
+        joined = False
     count = sum(len(phrase) for term in found for phrase in term)
     if count > MAX_WORDS:
         raise ValidationError(

@@ -97,6 +97,11 @@ def test_punctuation_is_no_word_and_dotted_letters_are_one():
     assert found(Commitment, "— &") == set(Commitment.objects.values_list("pk", flat=True))
 
 
+def test_the_agreement_list_refuses_a_query_beyond_the_bounds(client, db):
+    response = client.get("/agreements/", {"q": " OR ".join("abcdef")})
+    assert response.status_code == 400 and "Join at most 5 alternatives with OR." in response.content.decode()
+
+
 def test_agreements_leaders_and_countries_match_without_accents():
     agreement = make_agreement(title="Déclaration conjointe sur l'énergie")
     assert found(Agreement, "declaration OR treaty") == {agreement.pk}
