@@ -8,6 +8,7 @@ style) are computed here too, from the filterset's own data.
 import datetime
 import functools
 import re
+import unicodedata
 
 import django_filters as filters
 from django import forms
@@ -42,11 +43,10 @@ from .models import (
     Status,
     Topic,
 )
-from .search import Search
+from .search import MAX_QUERY_LENGTH, Search, as_text, terms
 
 SLUG = re.compile(r"[-a-zA-Z0-9_]{1,200}")
 COUNTRY_CODE = re.compile(r"[a-zA-Z]{2}")
-MAX_QUERY_LENGTH = 200
 MAX_COUNTRIES = 5  # country= values in one list; each is a join
 MAX_TOPICS = 10  # topic= values in one list
 COUNT_LIMIT = 10_000  # rows counted one by one; beyond it a list says "more than 10,000"
@@ -208,7 +208,38 @@ class DayField(forms.DateField):
             )
 
 
+class SearchField(forms.CharField):
+    """A query (`agreements.search`): at most MAX_QUERY_LENGTH characters, and words and
+    alternatives within the search's bounds."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_length", MAX_QUERY_LENGTH)
+        too_long = f"Search for at most {MAX_QUERY_LENGTH} characters (this search has %(show_value)d)."
+        kwargs.setdefault("error_messages", {"max_length": too_long})
+        super().__init__(**kwargs)
+
+    def run_validators(self, value):
+        super().run_validators(value)
+        if any(unicodedata.category(character) == "Cc" for character in value):
+            raise ValidationError("Search for words, without control characters.", code="control_character")
+        terms(value)
+
+
 # Filters ------------------------------------------------------------------------------------
+
+
+class WordsFilter(filters.CharFilter):
+    field_class = SearchField
+
+
+class SearchForm(forms.Form):
+    """The site-wide search: one query, given back in its terms' own words (`as_text`), so that
+    the same search written two ways is one page."""
+
+    q = SearchField(label="Search the record", required=False)
+
+    def clean_q(self):
+        return as_text(terms(self.cleaned_data["q"]))
 
 
 class CountriesFilter(filters.ModelMultipleChoiceFilter):
@@ -335,6 +366,8 @@ class ListFilterSet(filters.FilterSet):
             if name == "sort":
                 continue
             raw = [value for value in self.data.getlist(name) if value.strip()]
+            if not isinstance(field.widget.value_from_datadict(self.data, {}, name), list | tuple):
+                raw = raw[-1:]  # a field of one value reads the last given, as the form does
             if not raw or self.form.cleaned_data.get(name) in (None, "", [], False):
                 continue
             names = {}
@@ -558,13 +591,7 @@ class MeetingFilter(ListFilterSet):
     )
     date_after = DayFilter(label="From", field_name="date", lookup_expr="gte")
     date_before = DayFilter(label="Until", field_name="date", lookup_expr="lte")
-    q = filters.CharFilter(
-        label="Words",
-        field_name="title",
-        lookup_expr="exact",
-        method="search_words",
-        max_length=MAX_QUERY_LENGTH,
-    )
+    q = WordsFilter(label="Words", field_name="title", lookup_expr="exact", method="search_words")
     sort = SortFilter(
         label="Sort by",
         fields=(("date", "date"), ("title", "title")),
@@ -612,6 +639,17 @@ class MeetingFilter(ListFilterSet):
 
     def facet_labels(self, parameter):
         return MeetingKind.choices
+
+    def kind_words(self):
+        """For a list filtered by kind: {"label": the kind's name, "query": the same words as a
+        search}, so that a page with no meetings of that kind can offer the meetings that mention
+        it ("summit" in a title); else None."""
+        kind = self.is_valid() and self.form.cleaned_data.get("kind")
+        if not kind:
+            return None
+        label = MeetingKind(kind).label
+        words_ = label.lower()
+        return {"label": label, "query": f'"{words_}"' if " " in words_ else words_}
 
 
 class CommitmentFilterForm(ListFilterForm):
@@ -688,13 +726,7 @@ class CommitmentFilter(ListFilterSet):
     )
     date_after = DayFilter(label="Agreed from", field_name="meeting_date", lookup_expr="gte")
     date_before = DayFilter(label="Agreed until", field_name="meeting_date", lookup_expr="lte")
-    q = filters.CharFilter(
-        label="Words",
-        field_name="summary",
-        lookup_expr="exact",
-        method="search_words",
-        max_length=MAX_QUERY_LENGTH,
-    )
+    q = WordsFilter(label="Words", field_name="summary", lookup_expr="exact", method="search_words")
     sort = SortFilter(
         label="Sort by",
         fields=(
@@ -834,9 +866,7 @@ class AgreementFilter(ListFilterSet):
     )
     date_after = DayFilter(label="Signed from", field_name="date", lookup_expr="gte")
     date_before = DayFilter(label="Signed until", field_name="date", lookup_expr="lte")
-    q = filters.CharFilter(
-        label="Words", field_name="title", lookup_expr="exact", method="by_words", max_length=MAX_QUERY_LENGTH
-    )
+    q = WordsFilter(label="Words", field_name="title", lookup_expr="exact", method="by_words")
     sort = SortFilter(
         label="Sort by",
         fields=(("date", "date"), ("title", "title")),

@@ -10,7 +10,7 @@ import re
 
 import pycountry
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import connections, models
 from django.db.models import Count, Exists, F, OuterRef, Q, Subquery
 from django.db.models.functions import ExtractYear, Length, Upper
 from django.db.models.lookups import Exact, GreaterThan, LessThanOrEqual
@@ -49,6 +49,13 @@ class CountryQuerySet(models.QuerySet):
     def with_agreements(self):
         """Countries party to at least one agreement."""
         return self.filter(Exists(Agreement.parties.through.objects.filter(country=OuterRef("pk"))))
+
+    def matching(self, text):
+        """Countries whose names or codes hold every term of `text` (`agreements.search`)."""
+        from .search import terms, text_matches
+
+        fields = ("name", "official_name", "other_names", "code", "alpha3")
+        return self.filter(text_matches(fields, terms(text), connections[self.db].vendor))
 
 
 class Country(models.Model):
@@ -233,6 +240,12 @@ class Citation(models.Model):
 class LeaderQuerySet(models.QuerySet):
     def get_by_natural_key(self, slug):
         return self.get(slug=slug)
+
+    def matching(self, text):
+        """Leaders whose name, in Latin or native script, holds every term of `text`."""
+        from .search import terms, text_matches
+
+        return self.filter(text_matches(("name", "native_name"), terms(text), connections[self.db].vendor))
 
     def in_office_on(self, day):
         return self.filter(Q(took_office__isnull=True) | Q(took_office__lte=day)).filter(
@@ -1094,19 +1107,14 @@ class AgreementQuerySet(models.QuerySet):
         return self.select_related("meeting").prefetch_related("parties")
 
     def matching(self, text):
-        """Agreements whose title (in English or the original), place or summary holds every word of
-        `text`, each where a word of it begins or inside it: a short table, read whole."""
-        from .search import words
+        """Agreements whose title (in English or the original), place or summary holds every term
+        of `text` (`agreements.search`), each word where a word of it begins or inside it: a short
+        table, read whole."""
+        from .search import terms, text_matches
 
-        queryset = self
-        for word in words(text):
-            queryset = queryset.filter(
-                Q(title__icontains=word)
-                | Q(original_title__icontains=word)
-                | Q(place__icontains=word)
-                | Q(summary__icontains=word)
-            )
-        return queryset
+        fields = ("title", "original_title", "place", "summary")
+        vendor = connections[self.db].vendor
+        return self.filter(text_matches(fields, terms(text), vendor, inside_words=True))
 
     def complete(self):
         """Give these agreements a first event where they have none: signed (binding) or adopted on

@@ -9,6 +9,7 @@ PAIR = r"(?P<a>[a-z]{2})-(?P<b>[a-z]{2})"
 urlpatterns = [
     path("", views.HomeView.as_view(), name="home"),
     path("about/", views.AboutView.as_view(), name="about"),
+    path("search/", views.SearchView.as_view(), name="search"),
     path("meetings/", views.MeetingListView.as_view(), name="meeting-list"),
     path("meetings/<slug:slug>/", views.MeetingDetailView.as_view(), name="meeting-detail"),
     path("commitments/", views.CommitmentListView.as_view(), name="commitment-list"),

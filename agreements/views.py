@@ -26,7 +26,13 @@ from diplomacy.middleware import client_ip
 
 from . import corrections, downloads, scorecards, worldmap
 from .caching import cached_page, record_updated
-from .filters import AgreementFilter, CommitmentFilter, MeetingFilter
+from .filters import (
+    AgreementFilter,
+    CommitmentFilter,
+    MeetingFilter,
+    SearchForm,
+    bounded_count,
+)
 from .models import (
     CORRECTION_DESCRIPTION_MAX_LENGTH,
     PARTNERSHIP_UPGRADE,
@@ -845,6 +851,79 @@ def status_matrix(pair, topics, cells):
             {"topic": topic, "cells": counts, "total": total, "url": pair.commitments_url(topic=topic.slug)}
         )
     return rows
+
+
+# Search -------------------------------------------------------------------------------------
+
+SECTION_LENGTH = 5  # rows of each kind the search page shows; the full list is one link away
+SECTION_COUNT_LIMIT = 100  # matches of each kind the search page counts; its list counts to 1,000
+
+
+def search_section(name, label, rows, list_url=None):
+    """One kind of record on the search page: its first SECTION_LENGTH rows of `rows` (in their
+    order) and how many there are, counted up to SECTION_COUNT_LIMIT only when they fill it."""
+    first = list(rows[:SECTION_LENGTH])
+    count, exact = (
+        (len(first), True) if len(first) < SECTION_LENGTH else bounded_count(rows, SECTION_COUNT_LIMIT)
+    )
+    return {"name": name, "label": label, "rows": first, "count": count, "exact": exact, "list_url": list_url}
+
+
+class SearchView(TemplateView):
+    """Every kind of record matching one query (`q`): each kind's first rows, how many there are
+    and a link to its full list. A bad query answers 400 with the form's error."""
+
+    template_name = "agreements/search.html"
+
+    def get(self, request, *args, **kwargs):
+        if canonical := without_empty_parameters(request):
+            return canonical
+        form = SearchForm(request.GET)
+        if not form.is_valid():
+            response = self.render_to_response(self.get_context_data(form=form, sections=[]))
+            response.status_code = 400
+            return response
+        query = form.cleaned_data["q"]
+        if not query:
+            return self.render_to_response(self.get_context_data(form=form, sections=[]))
+        return cached_page(
+            ("SearchView", query),
+            lambda: self.render_to_response(self.get_context_data(form=form, query=query)),
+        )
+
+    def get_context_data(self, **kwargs):
+        query = kwargs.get("query")
+        if query is not None:
+            kwargs["sections"] = self.sections(query)
+        return super().get_context_data(**kwargs)
+
+    def sections(self, query):
+        encoded = urlencode({"q": query})
+        meetings = Meeting.objects.order_by("-date", "-pk")
+        # the topics read apart: a join would make SQLite sort every match instead of reading newest first
+        commitments = Commitment.objects.prefetch_related("topic").order_by(*Commitment.NEWEST_FIRST)
+        return [
+            search_section(
+                "meetings",
+                "Meetings",
+                meetings.matching(query),
+                f"{reverse('agreements:meeting-list')}?{encoded}",
+            ),
+            search_section(
+                "commitments",
+                "Commitments",
+                commitments.matching(query),
+                f"{reverse('agreements:commitment-list')}?{encoded}",
+            ),
+            search_section(
+                "agreements",
+                "Agreements",
+                Agreement.objects.order_by("-date", "-pk").matching(query),
+                f"{reverse('agreements:agreement-list')}?{encoded}",
+            ),
+            search_section("leaders", "Leaders", Leader.objects.select_related("country").matching(query)),
+            search_section("countries", "Countries", Country.objects.matching(query)),
+        ]
 
 
 # Home and about -----------------------------------------------------------------------------

@@ -102,6 +102,8 @@ def targets():
         ("meetings, text search", "/meetings/?q=critical+minerals"),
         ("meetings of a country", f"/meetings/?country={a}"),
         ("commitments, text search (a rare word)", "/commitments/?q=tokyo"),
+        ("site search", "/search/?q=critical+minerals"),
+        ("site search, a country's everyday name or a phrase", "/search/?q=UK+OR+%22joint+statement%22"),
         ("commitments of a country", f"/commitments/?country={a}"),
         ("commitments of a topic", f"/commitments/?topic={topic}"),
         (

@@ -60,6 +60,8 @@ def html_pages(hostile):
         "/",
         "/meetings/",
         "/meetings/?q=summit",
+        "/search/?q=summit",
+        "/search/?q=script+OR+img",
         meeting.get_absolute_url(),
         "/commitments/",
         "/commitments/?topic=partnership-upgrade",
@@ -104,8 +106,10 @@ def test_admin_pages_escape_every_field(admin_client, hostile):
         assert_no_raw_markup(response.content.decode(), url)
 
 
-def test_a_hostile_search_is_shown_back_escaped(client, db):
-    response = client.get("/meetings/", {"q": SCRIPT})
+@pytest.mark.parametrize("url", ["/meetings/", "/search/"])
+@pytest.mark.parametrize("query", [SCRIPT, MARKUP, f'"{SCRIPT}" OR {MARKUP}'])
+def test_a_hostile_search_is_shown_back_escaped(client, db, url, query):
+    response = client.get(url, {"q": query})
     assert response.status_code in (200, 400)
     assert_no_raw_markup(response.content.decode(), "the search form")
 

@@ -73,6 +73,13 @@ PAGES = {
     "/agreements/?format=csv": 3,  # with the ETag query
     "/feeds/agreements/?country=jp": 3,
     "/agreements/2026-01-16-it-jp-joint-statement/": 14,
+    "/meetings/?kind=summit": 7,  # none of that kind: the page offers a search for the word
+    # each kind's first rows, its count (when there are more), its terms' breadth (meetings,
+    # commitments) and the commitments' topics
+    "/search/?q=tokyo": 12,
+    "/search/?q=Tokyo+OR+Rome+%22action+treaty%22": 9,
+    "/search/?q=meloni": 11,
+    "/search/?q=a+b+c+d+e+f+g+h+i+j+nonsense": 0,  # eleven words: refused before any query
 }
 
 

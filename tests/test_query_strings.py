@@ -87,8 +87,12 @@ def test_feeds_never_fail_on_odd_values(client, record, url, parameter, value):
         ("/meetings/", "leader", "nobody", "Select a valid choice."),
         ("/meetings/", "kind", "banquet", "Select a valid choice."),
         ("/meetings/", "sort", "colour", "Select a valid choice."),
-        ("/meetings/", "q", "x" * 201, "Ensure this value has at most 200 characters"),
+        ("/meetings/", "q", "x" * 201, "Search for at most 200 characters (this search has 201)."),
+        ("/commitments/", "q", " ".join(["word"] * 11), "Search for at most 10 words (this search has 11)."),
+        ("/meetings/", "q", '"one two three four five six" seven eight nine ten eleven', "at most 10 words"),
+        ("/commitments/", "q", " OR ".join("abcdef"), "Join at most 5 alternatives with OR."),
         ("/meetings/", "q", "a\x00b", "Null characters are not allowed."),
+        ("/meetings/", "q", "a\x1bb", "Search for words, without control characters."),
         ("/commitments/", "topic", "weather", "Select a valid choice."),
         ("/commitments/", "status", "forgotten", "Select a valid choice."),
         ("/commitments/", "country", "j", "Select a valid choice."),
@@ -236,3 +240,11 @@ def test_a_reversed_date_range_is_a_400_saying_so(client, db, url):
 def test_empty_parameters_move_to_the_url_without_them(client, db, query, canonical):
     response = client.get("/commitments/" + query)
     assert (response.status_code, response["Location"]) == (301, canonical)
+
+
+def test_a_repeated_parameter_of_one_value_is_read_and_named_by_its_last_value(client, record):
+    """A feed names its filters in its title: a control character given first and passed over
+    by the form must not reach it (XML 1.0 cannot carry it)."""
+    response = client.get("/feeds/meetings/?q=%1b&q=talks")
+    assert response.status_code == 200 and "Words: talks" in response.content.decode()
+    assert client.get("/feeds/meetings/?q=%1b").status_code == 400
