@@ -261,6 +261,6 @@ def backwards(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("agreements", "0026_follow_through_rows")]
+    dependencies = [("agreements", "0027_corrections")]
 
     operations = [UnaccentExtension(), migrations.RunPython(forwards, backwards)]
