@@ -9,7 +9,7 @@ two Latin letters or digits only itself ("UK", not "Ukraine"). Punctuation is no
 A row's searched text: a meeting's title, summary, city and venue, and the names of its countries
 and leaders; a commitment's summary, detail, its topic's name and its parties' names, or its
 meeting's text. A country is named by its name, official name, other names ("UK", "Britain") and
-codes (migration 0027).
+codes (migration 0028).
 
 Each term is looked up in a full-text index, never by reading every row. On PostgreSQL each row
 keeps its text as a stored `tsvector` column (`search_document`) with a GIN index, made with the
@@ -47,7 +47,7 @@ MAX_WORDS = 10  # words of a query, counting each word of a phrase and of each a
 MAX_ALTERNATIVES = 5  # alternatives joined by OR in one term
 BROAD = 1_000  # rows a term matches in an index beyond which a search reads rows in list order
 
-# The indexed text of each searchable table; migration 0027 indexes exactly these columns.
+# The indexed text of each searchable table; migration 0028 indexes exactly these columns.
 INDEXED = {
     "agreements_meeting": ("title", "summary", "city", "venue", "names"),
     "agreements_commitment": ("summary", "detail", "names"),
