@@ -3,25 +3,11 @@ desktop widths, with no horizontal scroll and no serious or critical axe-core vi
 
 import pytest
 
+from .checks import scrolls_sideways, serious_violations
+
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 TOKYO_SUMMIT = "/meetings/2026-01-16-it-jp-tokyo/"
-
-
-def serious_violations(page):
-    from axe_playwright_python.sync_playwright import Axe
-
-    results = Axe().run(page)
-    return [
-        f"{violation['id']} ({violation['impact']}): {violation['help']} at "
-        + ", ".join(node["target"][0] for node in violation["nodes"][:3])
-        for violation in results.response["violations"]
-        if violation["impact"] in ("serious", "critical")
-    ]
-
-
-def scrolls_sideways(page):
-    return page.evaluate("document.documentElement.scrollWidth > document.documentElement.clientWidth")
 
 
 @pytest.mark.parametrize("width", ["phone", "desktop"])

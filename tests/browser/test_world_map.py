@@ -3,21 +3,11 @@ are links, and axe finds no serious or critical violation."""
 
 import pytest
 
+from .checks import serious_violations
+
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 PAGES = {"home": "/", "country": "/countries/jp/"}
-
-
-def serious_violations(page):
-    from axe_playwright_python.sync_playwright import Axe
-
-    results = Axe().run(page)
-    return [
-        f"{violation['id']} ({violation['impact']}): {violation['help']} at "
-        + ", ".join(node["target"][0] for node in violation["nodes"][:3])
-        for violation in results.response["violations"]
-        if violation["impact"] in ("serious", "critical")
-    ]
 
 
 @pytest.mark.parametrize("name", list(PAGES))

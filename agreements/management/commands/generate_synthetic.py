@@ -273,40 +273,24 @@ class Generator:
                 Status.FULFILLED: [Status.IN_PROGRESS, Status.FULFILLED],
                 Status.LAPSED: [Status.LAPSED],
             }[status]
-            when = day
+            when, entries = day, []  # (the source's key and title, date, status, party, review, note)
             for k, step in enumerate(steps, start=1):
                 when = min(when + datetime.timedelta(days=rng.randrange(30, 720)), LAST_DAY)
-                history_source = Source(
-                    url=f"{SYNTHETIC_HOST}/status/{n}/{j}/{k}",
-                    publisher="Synthetic Wire",
-                    title=f"Synthetic status report {n}.{j}.{k}",
-                    published=when,
-                    created_at=stamp,
-                )
-                history_sources.append(history_source)
-                history.append(
-                    StatusChange(
-                        commitment=commitment,
-                        date=when,
-                        status=step,
-                        note="Synthetic status change.",
-                        source=history_source,
-                        recorded_at=stamp,
-                    )
-                )
+                entries.append((k, f"status report {n}.{j}.{k}", when, step, None, False, "status change"))
             # Some open commitments were reviewed since, and one party of some moved ahead of
             # the others: without drawing from `rng`, so the rest of the data stays as it was.
             later = when + datetime.timedelta(days=30 + (n * 7 + j * 13) % 700)
-            extra = []
             if status in (Status.ANNOUNCED, Status.IN_PROGRESS) and (n + j) % 5 == 0 and later <= LAST_DAY:
-                extra.append(("review", later, status, None))
+                entries.append(("review", f"review report {n}.{j}", later, status, None, True, "review"))
             if status == Status.ANNOUNCED and len(parties) > 1 and (n + j) % 25 == 1 and later <= LAST_DAY:
-                extra.append(("party", later, Status.IN_PROGRESS, parties[0]))
-            for kind, date, step, party in extra:
+                entries.append(
+                    ("party", f"party report {n}.{j}", later, Status.IN_PROGRESS, parties[0], False, "party")
+                )
+            for key, title, date, step, party, review, note in entries:
                 history_source = Source(
-                    url=f"{SYNTHETIC_HOST}/status/{n}/{j}/{kind}",
+                    url=f"{SYNTHETIC_HOST}/status/{n}/{j}/{key}",
                     publisher="Synthetic Wire",
-                    title=f"Synthetic {kind} report {n}.{j}",
+                    title=f"Synthetic {title}",
                     published=date,
                     created_at=stamp,
                 )
@@ -317,8 +301,8 @@ class Generator:
                         date=date,
                         status=step,
                         party=party,
-                        review=kind == "review",
-                        note=f"Synthetic {kind}.",
+                        review=review,
+                        note=f"Synthetic {note}.",
                         source=history_source,
                         recorded_at=stamp,
                     )
