@@ -1,6 +1,5 @@
 """Atom feeds: new meetings, commitments and agreements (the lists' filters apply), and one per pair."""
 
-import re
 from types import SimpleNamespace
 
 from django.contrib.syndication.views import Feed
@@ -17,7 +16,6 @@ from .models import Agreement, Commitment, Meeting, StatusChange
 from .views import pair_from_url
 
 FEED_LENGTH = 50
-CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
 class StyledAtomFeed(Atom1Feed):
@@ -102,7 +100,6 @@ class FilteredFeed(StyledFeed):
 
     def title(self, filterset):
         shown = "; ".join(f"{item['label']}: {item['value']}" for item in filterset.active_filters())
-        shown = CONTROL_CHARACTERS.sub("", shown)  # words typed into a search, which XML cannot hold
         return (
             f"{self.records_title} where {shown} · Bilateral agreements"
             if shown
