@@ -31,6 +31,8 @@ PAGE_TYPES = {
     "agreement": "/agreements/2024-11-25-it-jp-agreement/",
     "joint-statement": "/agreements/2026-01-16-it-jp-joint-statement/",
     "about": "/about/",
+    "search": "/search/?q=Italy+OR+%22joint+statement%22",
+    "corrections": "/corrections/",
     "bad-filter": "/commitments/?date_after=notadate&topic=weather",
     "not-found": "/relations/fr-jp/",
 }
