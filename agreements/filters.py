@@ -276,11 +276,12 @@ class SortFilter(filters.OrderingFilter):
     overlap and an index ending in the primary key serves both directions."""
 
     def filter(self, qs, value):
+        value = [column for column in value or [] if column]
+        if not value:  # none, or `?sort=,`: the list's own order
+            return qs
         qs = super().filter(qs, value)
-        if value and qs.query.order_by:  # `?sort=,` chooses no column
-            first = str(qs.query.order_by[0])
-            qs = qs.order_by(*qs.query.order_by, "-pk" if first.startswith("-") else "pk")
-        return qs
+        first = str(qs.query.order_by[0])
+        return qs.order_by(*qs.query.order_by, "-pk" if first.startswith("-") else "pk")
 
 
 def country_options():

@@ -42,6 +42,16 @@ def test_meeting_list_sorts_by_date_both_ways(client):
     assert rows(client.get("/meetings/", {"sort": "-date"}), "meeting_list") == [new, old]
 
 
+@pytest.mark.parametrize("url", ["/meetings/", "/commitments/"])
+def test_a_sort_naming_no_column_keeps_the_list_s_own_order(client, seed, url):
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # an unordered page would warn
+        chosen = client.get(url, {"sort": ","})
+    assert list(chosen.context["object_list"]) == list(client.get(url).context["object_list"])
+
+
 def test_meeting_search_matches_title_place_and_leader(client):
     leader = make_leader(name="Giorgia Meloni", slug="giorgia-meloni", country=country("IT"))
     by_leader = make_meeting(title="A summit", city="Rome", leaders=[leader])
