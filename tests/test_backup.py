@@ -106,3 +106,44 @@ def test_an_export_restores_every_meeting_commitment_source_and_status_change(re
     again = tmp_path / "again.json"
     call_command("export_meetings", output=str(again))
     assert again.read_text() == exported.read_text()
+
+
+def test_a_full_backup_with_the_accounts_restores_editors_groups_and_the_admin_s_history(
+    record, tmp_path, editor, django_user_model
+):
+    from django.contrib.admin.models import CHANGE, LogEntry
+    from django.contrib.auth.models import Group
+
+    django_user_model.objects.create_superuser("chief", password="a long chief password")
+    meeting = Meeting.objects.first()
+    LogEntry.objects.log_actions(editor.pk, [meeting], CHANGE, change_message="Checked the date.")
+    path = tmp_path / "backup.json"
+    call_command(
+        "dumpdata",
+        "agreements",
+        "auth.user",
+        "auth.group",
+        "admin.logentry",
+        natural_foreign=True,
+        natural_primary=True,
+        output=str(path),
+        verbosity=0,
+    )
+    accounts = set(django_user_model.objects.values_list("username", "password", "is_staff", "is_superuser"))
+    editors = set(Group.objects.get(name="Editors").permissions.values_list("codename", flat=True))
+    history = set(LogEntry.objects.values_list("user__username", "object_repr", "change_message"))
+    wipe_the_record()
+    LogEntry.objects.all().delete()
+    django_user_model.objects.all().delete()
+    Group.objects.all().delete()
+
+    call_command("loaddata", str(path), verbosity=0)
+    assert (
+        set(django_user_model.objects.values_list("username", "password", "is_staff", "is_superuser"))
+        == accounts
+    )
+    restored = Group.objects.get(name="Editors")
+    assert set(restored.permissions.values_list("codename", flat=True)) == editors
+    assert django_user_model.objects.get(username="editor").groups.get() == restored
+    assert set(LogEntry.objects.values_list("user__username", "object_repr", "change_message")) == history
+    assert Meeting.objects.filter(slug=meeting.slug).exists()
