@@ -55,7 +55,8 @@ serve: venv
 # Tests talk plain HTTP to the test client and the live server (HTTPS=0); the production
 # hardening is tested with its own settings.
 test: dev-venv
-	SECRET_KEY=$${SECRET_KEY:-insecure-test-only-key} HTTPS=$${HTTPS:-0} $(BIN)/python -m pytest $(PYTEST_ARGS)
+	SECRET_KEY=$${SECRET_KEY:-insecure-test-only-key} HTTPS=$${HTTPS:-0} \
+		DATABASE_URL=$${DATABASE_URL:-sqlite:///$(CURDIR)/db.sqlite3} $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: dev-venv
 	$(BIN)/ruff check .

@@ -1,8 +1,8 @@
 """Settings for the diplomacy project, read from the environment.
 
 Every variable is listed in the README and in `.env.example`. The settings fail
-closed: DEBUG is off unless asked for, and a missing SECRET_KEY is an error
-outside debug mode.
+closed: DEBUG is off unless asked for, and a missing SECRET_KEY or DATABASE_URL is
+an error outside debug mode.
 """
 
 import os
@@ -91,6 +91,13 @@ TEMPLATES = [
 
 WSGI_APPLICATION = "diplomacy.wsgi.application"
 
+# Outside debug mode the database is named, never guessed: production must not serve from a
+# local file by accident (`sqlite:///path` names a SQLite file on purpose).
+if not DEBUG and not os.environ.get("DATABASE_URL"):
+    raise ImproperlyConfigured(
+        "DATABASE_URL is not set. Name the database (postgres://… or sqlite:///path/to/file), "
+        "or set DEBUG=1 for local development."
+    )
 CONN_MAX_AGE = int(os.environ.get("CONN_MAX_AGE") or 60)
 DATABASES = {
     "default": dj_database_url.parse(

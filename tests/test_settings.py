@@ -38,15 +38,25 @@ def test_refuses_to_start_without_a_secret_key_when_debug_is_off():
     assert "SECRET_KEY is not set" in result.stderr
 
 
-def test_debug_is_off_unless_asked_for():
+NAMED_DATABASE = "sqlite:///named.sqlite3"
+
+
+def test_refuses_to_start_without_a_named_database_when_debug_is_off():
     result = run_settings(SECRET_KEY="x" * 50)
+    assert result.returncode != 0
+    assert "DATABASE_URL is not set" in result.stderr
+    assert run_settings(SECRET_KEY="x" * 50, DATABASE_URL="").returncode != 0
+
+
+def test_debug_is_off_unless_asked_for():
+    result = run_settings(SECRET_KEY="x" * 50, DATABASE_URL=NAMED_DATABASE)
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("False []")
 
 
 @pytest.mark.parametrize("value", ["0", "false", "no", "off", ""])
 def test_false_like_values_keep_debug_off(value):
-    result = run_settings(SECRET_KEY="x" * 50, DEBUG=value)
+    result = run_settings(SECRET_KEY="x" * 50, DEBUG=value, DATABASE_URL=NAMED_DATABASE)
     assert result.stdout.startswith("False"), result.stderr
 
 
@@ -57,7 +67,9 @@ def test_debug_runs_without_a_secret_key_on_local_hosts():
 
 
 def test_allowed_hosts_is_a_comma_list():
-    result = run_settings(SECRET_KEY="x" * 50, ALLOWED_HOSTS="a.example.org, b.example.org,")
+    result = run_settings(
+        SECRET_KEY="x" * 50, ALLOWED_HOSTS="a.example.org, b.example.org,", DATABASE_URL=NAMED_DATABASE
+    )
     assert "['a.example.org', 'b.example.org']" in result.stdout
 
 
@@ -87,6 +99,7 @@ def test_hsts_preload_only_when_asked_for(asked, expected):
     env = {key: value for key, value in os.environ.items() if key not in {"DEBUG", "HTTPS", "HSTS_PRELOAD"}}
     env.update(
         SECRET_KEY="x" * 50,
+        DATABASE_URL=NAMED_DATABASE,
         DJANGO_SETTINGS_MODULE="diplomacy.settings",
         **({"HSTS_PRELOAD": asked} if asked else {}),
     )
