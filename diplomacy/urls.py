@@ -22,3 +22,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("agreements.urls")),
 ]
+
+handler500 = "diplomacy.errors.server_error"

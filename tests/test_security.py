@@ -420,3 +420,34 @@ def test_a_deployment_behind_https_without_a_proxy_count_is_warned_of(settings):
     assert proxy_count() == []
     settings.HTTPS, settings.PROXY_COUNT = False, 0
     assert proxy_count() == []
+
+
+UNREACHABLE_PAGE = (
+    "from django.test import Client; "
+    "response = Client(HTTP_HOST='agreements.example.org', raise_request_exception=False).get('/about/'); "
+    "print(response.status_code, response.get('Retry-After'), 'unavailable for a moment' in response.text, "
+    "'Traceback' in response.text)"
+)
+
+
+@pytest.mark.parametrize(
+    "database",
+    ["postgres://postgres@127.0.0.1:1/nowhere", "sqlite:////nonexistent-directory/record.sqlite3"],
+    ids=["postgresql-refused", "sqlite-unopenable"],
+)
+def test_a_database_that_cannot_be_reached_gives_a_503_page_asking_to_try_again(database):
+    result = run_manage("shell", "-c", UNREACHABLE_PAGE, DATABASE_URL=database, HTTPS="0")
+    # the page asks to try again and shows no internals; the log keeps the error for the operator
+    assert result.stdout.split()[-4:] == ["503", "60", "True", "False"], result.stdout + result.stderr
+
+
+def test_any_other_error_is_still_a_server_error(db, monkeypatch):
+    from agreements import views
+
+    def broken(self, **kwargs):
+        raise ValueError("a bug")
+
+    monkeypatch.setattr(views.AboutView, "get_context_data", broken)
+    response = Client(raise_request_exception=False).get("/about/")
+    assert response.status_code == 500
+    assert "Something went wrong" in response.text
