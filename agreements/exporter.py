@@ -36,6 +36,7 @@ from .models import (
     Commitment,
     CommitmentCitation,
     CommitmentLink,
+    LeaderCitation,
     Meeting,
     MeetingCitation,
     Signatory,
@@ -107,6 +108,16 @@ def export_document(meetings, topics=(), agreements=None):
         Meeting.leaders.through.objects.filter(meeting__in=selected).select_related("leader").order_by("id")
     ):
         leaders[row.meeting_id].append(row.leader)
+
+    leader_citations = defaultdict(list)
+    for citation in (
+        LeaderCitation.objects.filter(leader__meetings__in=selected)
+        .distinct()
+        .select_related("source")
+        .order_by("id")
+    ):
+        leader_citations[citation.leader_id].append(citation)
+    leaders_written = set()
 
     citations = defaultdict(list)
     for citation in (
@@ -276,7 +287,12 @@ def export_document(meetings, topics=(), agreements=None):
             ]
         )
 
-    def leader_entry(leader):
+    def leader_entry(leader, with_sources=False):
+        """A leader; their sources at their first meeting in the document (an import adds them)."""
+        sources = None
+        if with_sources and leader.pk not in leaders_written:
+            leaders_written.add(leader.pk)
+            sources = [_source(c.source, c.excerpt) for c in leader_citations[leader.pk]]
         return _compact(
             [
                 ("name", leader.name),
@@ -285,6 +301,7 @@ def export_document(meetings, topics=(), agreements=None):
                 ("title", leader.title),
                 ("took_office", _date(leader.took_office)),
                 ("left_office", _date(leader.left_office)),
+                ("sources", sources),
             ]
         )
 
@@ -305,7 +322,7 @@ def export_document(meetings, topics=(), agreements=None):
                 (
                     "leaders",
                     [
-                        leader_entry(leader)
+                        leader_entry(leader, with_sources=True)
                         for leader in sorted(
                             leaders[meeting.pk],
                             key=lambda leader: (

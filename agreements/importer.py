@@ -62,6 +62,7 @@ from .models import (
     Country,
     EventKind,
     Leader,
+    LeaderCitation,
     LinkKind,
     Meeting,
     MeetingCitation,
@@ -469,6 +470,7 @@ class LeaderIn:
     values: dict = field(default_factory=dict)  # title, native_name, took_office, left_office
     paths: dict = field(default_factory=dict)  # where each value was given
     dates: dict = field(default_factory=dict)  # the date of the meeting that gave it
+    citations: dict = field(default_factory=dict)  # url -> CitationIn: sources for the office and term
 
 
 @dataclass
@@ -871,12 +873,15 @@ class _Reader:
                 _join(path, "left_office"),
                 f"{values['left_office']} is before took_office {values['took_office']}",
             )
+        citations = self.citations(data.get("sources"), _join(path, "sources"))
         if not name or country is None:
             return None
         key = (name, country)
         known = self.leaders.get(key)
         if known is None:
             known = self.leaders[key] = LeaderIn(path, self.document, name, country)
+        for citation in citations:
+            known.citations.setdefault(citation.url, citation)
         meeting_date = meeting_date or datetime.date.min
         for field_name, value in values.items():
             if value is not None and meeting_date >= known.dates.get(field_name, datetime.date.min):
@@ -1386,12 +1391,19 @@ class _Plan:
     # leaders and sources ------------------------------------------------------------------
 
     def plan_leaders(self):
+        """Leaders by name and country; their sources are added to those recorded (never removed:
+        a leader is shared by many meetings), after `plan_sources`."""
         leaders = self.reader.leaders
         names = {name for name, _ in leaders}
         existing = {
             (leader.name, leader.country_id): leader
             for leader in _filter_in(Leader.objects.all(), "name", names)
         }
+        cited = defaultdict(dict)  # leader id -> {source id: citation}
+        for citation in _filter_in(
+            LeaderCitation.objects.all(), "leader_id", [leader.pk for leader in existing.values()]
+        ):
+            cited[citation.leader_id][citation.source_id] = citation
         self.leaders = {}
         new = []
         for key, record in leaders.items():
@@ -1406,6 +1418,7 @@ class _Plan:
                     took_office=values.get("took_office"),
                     left_office=values.get("left_office"),
                 )
+                self.add_leader_citations(leader, record.citations.values(), {})
                 new.append(leader)
                 action = "created"
             else:
@@ -1416,6 +1429,8 @@ class _Plan:
                 ]
                 for name in changed:
                     setattr(leader, name, values[name])
+                if self.add_leader_citations(leader, record.citations.values(), cited[leader.pk]):
+                    changed.append("sources")
                 if changed:
                     leader.updated_at = self.now
                     self.updates[Leader].append(leader)
@@ -1429,6 +1444,26 @@ class _Plan:
             leader.slug = slug
         self.creates[Leader] = new
         self.update_fields[Leader] = [*self.LEADER_FIELDS, "updated_at"]
+
+    def add_leader_citations(self, leader, records, existing):
+        """Plan citing the sources of `records` the leader does not cite yet; True if any."""
+        changed = False
+        for record in records:
+            source = self.sources[record.url]
+            citation = existing.get(source.pk) if source.pk else None
+            if citation is None:
+                self.row_adds[LeaderCitation].append(
+                    lambda leader=leader, source=source, excerpt=record.excerpt: LeaderCitation(
+                        leader_id=leader.pk, source_id=source.pk, excerpt=excerpt
+                    )
+                )
+                changed = True
+            elif record.excerpt and citation.excerpt != record.excerpt:
+                citation.excerpt = record.excerpt
+                self.updates[LeaderCitation].append(citation)
+                self.update_fields[LeaderCitation] = ["excerpt"]
+                changed = True
+        return changed
 
     @staticmethod
     def term_problem(record, leader):
@@ -1488,22 +1523,21 @@ class _Plan:
             meeting.slug: meeting
             for meeting in _filter_in(Meeting.objects.all(), "slug", {r.slug for r in records if r.slug})
         }
-        unslugged_dates = {record.values["date"] for record in records if not record.slug}
-        candidates = list(_filter_in(Meeting.objects.all(), "date", unslugged_dates))
+        candidates = list(_filter_in(Meeting.objects.all(), "date", {r.values["date"] for r in records}))
         candidate_countries = defaultdict(set)
         through = Meeting.countries.through
         for meeting_id, code in _filter_in(
             through.objects.values_list("meeting_id", "country_id"), "meeting_id", [m.pk for m in candidates]
         ):
             candidate_countries[meeting_id].add(code)
-        by_key = defaultdict(list)
+        by_key, by_day = defaultdict(list), defaultdict(list)
         for meeting in candidates:
             by_key[_natural_key(meeting.date, candidate_countries[meeting.pk], meeting.city)].append(meeting)
+            by_day[(meeting.date, frozenset(candidate_countries[meeting.pk]))].append(meeting)
 
-        # In the file: each slug once; a meeting without a slug must not share its natural key.
-        slug_paths, key_records = {}, defaultdict(list)
+        # In the file: each slug once (and each day and countries once: `check_same_day`).
+        slug_paths = {}
         for record in records:
-            key_records[record.natural_key].append(record)
             if record.slug:
                 if record.slug in slug_paths:
                     self.problems.append(
@@ -1514,19 +1548,7 @@ class _Plan:
                         )
                     )
                 slug_paths.setdefault(record.slug, record.path)
-        for group in key_records.values():
-            if len(group) > 1 and any(not record.slug for record in group):
-                for record in group[1:]:
-                    self.problems.append(
-                        Problem(
-                            record.path,
-                            f"the same date, countries and city as {group[0].path}; give each a slug "
-                            "to record them as separate meetings",
-                            record.document,
-                        )
-                    )
-
-        matched, claimed = [], {}
+        matched, claimed, ambiguous = [], {}, set()
         for record in records:
             if record.slug:
                 meeting = by_slug.get(record.slug)
@@ -1541,6 +1563,7 @@ class _Plan:
                             record.document,
                         )
                     )
+                    ambiguous.add(record.path)
                 meeting = found[0] if len(found) == 1 else None
             if meeting is not None:
                 if meeting.pk in claimed:
@@ -1553,7 +1576,51 @@ class _Plan:
                     )
                 claimed.setdefault(meeting.pk, record.path)
             matched.append((record, meeting))
+        self.check_same_day([(r, m) for r, m in matched if r.path not in ambiguous], by_day)
+        self.check_terms(records)
         return matched
+
+    def check_same_day(self, matched, recorded_by_day):
+        """Countries' leaders meet once a day: a second meeting of the same day and countries, in the
+        file or recorded under another slug, is a duplicate (two records of one meeting)."""
+        in_file = {}
+        for record, meeting in matched:
+            day = (record.values["date"], frozenset(record.countries))
+            if day in in_file:
+                self.problems.append(
+                    Problem(
+                        record.path,
+                        f"the same day and countries as {in_file[day]}: record a meeting once",
+                        record.document,
+                    )
+                )
+                continue
+            in_file[day] = record.path
+            for other in recorded_by_day.get(day, []):
+                if meeting is None or other.pk != meeting.pk:
+                    slug = record.slug or "(no slug)"
+                    self.problems.append(
+                        Problem(
+                            record.path,
+                            f"{_quote(slug)} has the same day and countries as the recorded meeting "
+                            f"{_quote(other.slug)}: record a meeting once (give its slug to update it)",
+                            record.document,
+                        )
+                    )
+
+    def check_terms(self, records):
+        """Every leader of a meeting was in office on its day (with the file's terms and the recorded)."""
+        for record in records:
+            for key in record.leaders:
+                leader = self.leaders[key]
+                if leader.took_office and leader.left_office and leader.left_office < leader.took_office:
+                    continue  # reported as such
+                if problem := leader.term_problem_on(record.values["date"]):
+                    self.problems.append(
+                        Problem(
+                            _join(record.path, "leaders"), f"{problem}: not in office then", record.document
+                        )
+                    )
 
     # agreements: matching and references -------------------------------------------------------
 
@@ -2250,6 +2317,8 @@ class _Plan:
         """Apply the plan: parents before children, deletes of rows before their replacements."""
         self.save(Leader)
         self.save(Source)
+        self.add_rows(LeaderCitation)
+        self.save(LeaderCitation)
         self.save(Meeting)
         meeting_rows = (Meeting.countries.through, Meeting.leaders.through, MeetingCitation)
         for model in meeting_rows:
@@ -2328,8 +2397,8 @@ def import_documents(documents, *, dry_run=False, progress=None, may_delete=None
         with transaction.atomic():
             reader = _Reader(documents, progress).read()
             plan = _Plan(reader, dry_run)
-            plan.plan_leaders()
             plan.plan_sources()
+            plan.plan_leaders()
             matched = plan.match_meetings()
             matched_agreements = plan.match_agreements()
             plan.match_commitments(matched)

@@ -292,6 +292,31 @@ class Leader(Timestamped):
     def in_office(self):
         return self.left_office is None
 
+    def term_problem_on(self, day):
+        """Why this leader could not have spoken for their country on `day`, or "".
+
+        A leader still meets on the day their term ends (an outgoing leader's last talks)."""
+        if self.took_office and day < self.took_office:
+            return f"{self.name} took office on {self.took_office}, after {day}"
+        if self.left_office and day > self.left_office:
+            return f"{self.name} left office on {self.left_office}, before {day}"
+        return ""
+
+
+class LeaderCitation(Citation):
+    """A source for a leader's office and term."""
+
+    leader = models.ForeignKey(Leader, on_delete=models.CASCADE, related_name="citations")
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["leader", "source"], name="leader_cites_source_once"),
+        ]
+
+    def __str__(self):
+        return str(self.source)
+
 
 class MeetingKind(models.TextChoices):
     OFFICIAL_VISIT = "official-visit", "Official visit"

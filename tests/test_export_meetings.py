@@ -17,6 +17,7 @@ from agreements.models import (
     Commitment,
     DiplomaticTie,
     Leader,
+    LeaderCitation,
     Meeting,
     Source,
     StatusChange,
@@ -63,6 +64,10 @@ def make_record():
     meloni = make_leader(
         name="Giorgia Meloni", slug="meloni", country=country("IT"), title="President of the Council"
     )
+    term = make_source(
+        url="https://news.example.org/takaichi-elected", title="Takaichi elected", publisher=""
+    )
+    LeaderCitation.objects.create(leader=takaichi, source=term, excerpt="Takaichi became prime minister.")
     statement = make_source(url="https://www.mofa.go.jp/statement", title="Joint statement", publisher="MOFA")
     bare = make_source(url="https://news.example.org/bare", title="", publisher="", published=None)
     tokyo = make_meeting(
@@ -212,6 +217,15 @@ def test_export_writes_the_import_format_in_a_fixed_order():
         "country": "JP",
         "title": "Prime Minister of Japan",
         "took_office": "2020-01-01",
+        "sources": [
+            {
+                "url": "https://news.example.org/takaichi-elected",
+                "title": "Takaichi elected",
+                "published": tokyo["leaders"][0]["sources"][0]["published"],
+                "kind": "report",
+                "excerpt": "Takaichi became prime minister.",
+            }
+        ],
     }
     assert tokyo["sources"] == [
         {
@@ -335,7 +349,7 @@ def test_export_writes_agreements_and_what_version_2_adds():
         {"date": "2026-03-01", "kind": "entry-into-force", "source": "https://www.kantei.go.jp/readout"},
     ]
     assert statement["signatories"] == [
-        {"country": "JP", "leader": tokyo["leaders"][0]},
+        {"country": "JP", "leader": {k: v for k, v in tokyo["leaders"][0].items() if k != "sources"}},
         {"country": "IT", "name": "A. Minister", "office": "Minister for Foreign Affairs"},
     ]
     assert statement["texts"] == [
@@ -465,12 +479,12 @@ def test_export_refuses_unknown_filters(args, message):
 
 def test_the_export_takes_a_few_queries_whatever_its_size(django_assert_num_queries):
     make_agreements(make_record())
-    with django_assert_num_queries(17):
+    with django_assert_num_queries(18):
         export_document(meetings_to_export())
     for n in range(5):
         make_commitment(meeting=make_meeting(date=datetime.date(2024, 1, n + 1)), summary=f"More {n}")
         make_signatory(make_agreement(date=datetime.date(2024, 1, n + 1)))
-    with django_assert_num_queries(17):
+    with django_assert_num_queries(18):
         export_document(meetings_to_export())
 
 
@@ -498,3 +512,30 @@ def test_the_example_file_imports_into_an_empty_database_and_exports_the_same(cl
         response = client.get(url)
         assert response.status_code == 200, url
         assert meeting.title in response.content.decode(), url
+
+
+def test_a_leaders_sources_are_written_at_their_first_meeting_only():
+    takaichi = make_record()["tokyo"].leaders.get(name="Sanae Takaichi")
+    make_meeting(
+        slug="2026-03-01-jp-kr-seoul",
+        countries=("JP", "KR"),
+        date=datetime.date(2026, 3, 1),
+        leaders=[takaichi],
+    )
+
+    meetings = json.loads(export())["meetings"]
+    takaichi = [
+        leader for meeting in meetings for leader in meeting["leaders"] if leader["name"] == "Sanae Takaichi"
+    ]
+
+    assert len(takaichi) == 2
+    assert takaichi[0]["sources"] == [
+        {
+            "url": "https://news.example.org/takaichi-elected",
+            "title": "Takaichi elected",
+            "published": takaichi[0]["sources"][0]["published"],
+            "kind": "report",
+            "excerpt": "Takaichi became prime minister.",
+        }
+    ]
+    assert "sources" not in takaichi[1]

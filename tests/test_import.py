@@ -485,6 +485,7 @@ def test_a_small_bulk_import_takes_a_few_queries_whatever_its_size(django_assert
         for n in range(300)
     ]
     for n, meeting in enumerate(meetings):
+        del meeting["leaders"][0]["took_office"]  # a term of no matter here
         meeting["sources"] = [{"url": f"https://news.example.org/{n}"}]
         meeting["commitments"][0]["sources"] = [{"url": f"https://news.example.org/{n}"}]
 
@@ -651,14 +652,14 @@ def test_each_problem_names_the_record_and_field(change, message):
 
 def test_a_leader_in_a_new_office_takes_the_latest_meetings_details():
     later = meeting_data(date="2026-02-01", title="Later")
-    later["leaders"][0].update(title="Former Prime Minister", left_office="2026-01-31", native_name=None)
+    later["leaders"][0].update(title="Former Prime Minister", left_office="2026-02-01", native_name=None)
     earlier = meeting_data(date="2025-12-01", title="Earlier")
     earlier["leaders"][0]["title"] = "Minister for Foreign Affairs"
 
     run(document(later, meeting_data(), earlier))
 
     takaichi = Leader.objects.get(name="Takaichi Sanae")
-    assert (takaichi.title, takaichi.left_office) == ("Former Prime Minister", datetime.date(2026, 1, 31))
+    assert (takaichi.title, takaichi.left_office) == ("Former Prime Minister", datetime.date(2026, 2, 1))
     assert takaichi.native_name == "高市早苗", "a field left out keeps the value given elsewhere"
     assert Meeting.objects.get(title="Earlier").leaders.filter(pk=takaichi.pk).exists()
 
@@ -703,9 +704,61 @@ def test_the_same_slug_twice_in_a_file_is_a_problem():
 
 def test_the_same_meeting_twice_without_a_slug_is_a_problem():
     assert problems(document(meeting_data(), meeting_data(title="Again"))) == [
-        "meetings[1]: the same date, countries and city as meetings[0]; give each a slug to record them "
-        "as separate meetings"
+        "meetings[1]: the same day and countries as meetings[0]: record a meeting once"
     ]
+
+
+def test_two_meetings_of_one_day_and_the_same_countries_are_a_problem_even_with_slugs():
+    data = document(meeting_data(slug="talks"), meeting_data(slug="dinner", city="Osaka", kind="summit"))
+
+    assert problems(data) == ["meetings[1]: the same day and countries as meetings[0]: record a meeting once"]
+
+
+def test_a_meeting_recorded_under_another_slug_is_a_duplicate_naming_both():
+    run(document(meeting_data(slug="2026-01-16-it-jp-tokyo")))
+
+    assert problems(document(meeting_data(slug="japan-italy-summit", city="Kyoto"))) == [
+        'meetings[0]: "japan-italy-summit" has the same day and countries as the recorded meeting '
+        '"2026-01-16-it-jp-tokyo": record a meeting once (give its slug to update it)'
+    ]
+    assert Meeting.objects.count() == 1
+
+
+def test_a_meeting_of_the_same_day_with_another_country_is_not_a_duplicate():
+    run(document(meeting_data(slug="2026-01-16-it-jp-tokyo")))
+    other = meeting_data(slug="2026-01-16-jp-gb-tokyo", countries=["JP", "GB"], host="JP")
+    other["leaders"] = other["leaders"][:1]
+
+    assert run(document(other)).tallies["meetings"].created == 1
+
+
+def test_a_leader_not_in_office_on_the_meetings_day_is_a_problem():
+    early = meeting_data(date="2025-06-01", title="Before her term")
+
+    assert problems(document(early)) == [
+        "meetings[0].leaders: Takaichi Sanae took office on 2025-10-21, after 2025-06-01: not in office then"
+    ]
+
+
+def test_the_term_check_uses_the_recorded_term_when_the_file_gives_none():
+    make_leader(
+        name="Giorgia Meloni",
+        slug="meloni",
+        country_id="IT",
+        took_office=datetime.date(2022, 10, 22),
+        left_office=datetime.date(2025, 12, 31),
+    )
+
+    assert problems(document(meeting_data())) == [
+        "meetings[0].leaders: Giorgia Meloni left office on 2025-12-31, before 2026-01-16: not in office then"
+    ]
+
+
+def test_a_leader_meets_on_the_last_day_of_the_term():
+    data = meeting_data()
+    data["leaders"][0]["left_office"] = "2026-01-16"
+
+    assert run(document(data)).tallies["meetings"].created == 1
 
 
 def test_a_meeting_that_matches_two_recorded_meetings_is_a_problem():
@@ -1052,3 +1105,70 @@ def problems_shown(data):
     with pytest.raises(ImportFailed) as failure:
         run(data)
     return failure.value.lines()
+
+
+# Sources for a leader's term ---------------------------------------------------------------
+
+
+def document3(*meetings):
+    return {"format": "bilateral-meetings/3", "meetings": list(meetings)}
+
+
+TERM_SOURCE = {
+    "url": "https://www.kantei.go.jp/takaichi-cabinet.html",
+    "publisher": "Prime Minister's Office of Japan",
+    "kind": "official",
+    "issuer": "JP",
+    "excerpt": "The Takaichi Cabinet was formed on October 21, 2025.",
+}
+
+
+def test_a_leaders_term_cites_its_sources_and_a_second_import_changes_nothing():
+    data = meeting_data()
+    data["leaders"][0]["sources"] = [TERM_SOURCE]
+
+    run(document3(data))
+
+    takaichi = Leader.objects.get(name="Takaichi Sanae")
+    assert [(c.source.url, c.excerpt) for c in takaichi.citations.all()] == [
+        (TERM_SOURCE["url"], TERM_SOURCE["excerpt"])
+    ]
+    assert not run(document3(data)).changed
+
+
+def test_a_leaders_sources_are_added_to_never_removed():
+    data = meeting_data()
+    data["leaders"][0]["sources"] = [TERM_SOURCE]
+    run(document3(data))
+    later = meeting_data(date="2026-02-01", title="Later")
+    later["leaders"][0]["sources"] = [{"url": "https://news.example.org/takaichi-elected"}]
+
+    report = run(document3(later))
+
+    assert report.tallies["leaders"].updated == 1
+    assert sorted(
+        Leader.objects.get(name="Takaichi Sanae").citations.values_list("source__url", flat=True)
+    ) == [
+        "https://news.example.org/takaichi-elected",
+        TERM_SOURCE["url"],
+    ]
+    del later["leaders"][0]["sources"]
+    assert not run(document3(later)).changed
+
+
+def test_a_leaders_source_is_checked_as_any_other():
+    data = meeting_data()
+    data["leaders"][0]["sources"] = [{**TERM_SOURCE, "excerpt": " ".join(["word"] * 30)}]
+
+    assert problems(document3(data)) == [
+        "meetings[0].leaders[0].sources[0].excerpt: 30 words; keep a quoted excerpt to 25 words at most"
+    ]
+
+
+def test_a_version_2_file_cannot_give_a_leaders_sources():
+    data = meeting_data()
+    data["leaders"][0]["sources"] = [TERM_SOURCE]
+
+    assert problems({"format": "bilateral-meetings/2", "meetings": [data]}) == [
+        "meetings[0].leaders[0].sources: unknown field in bilateral-meetings/2 (version 3 adds it)"
+    ]
