@@ -26,6 +26,7 @@ from .models import (
     DiplomaticTie,
     Grouping,
     Leader,
+    LeaderCitation,
     Meeting,
     MeetingCitation,
     Signatory,
@@ -183,8 +184,17 @@ class AgreementCitationInline(CitationInlineMixin, admin.TabularInline):
 # People and meetings ------------------------------------------------------------------------
 
 
+class LeaderCitationInline(CitationInlineMixin, admin.TabularInline):
+    model = LeaderCitation
+    min_num = 0  # the sources for the office and term; leaders recorded before them have none
+    formset = forms.BaseInlineFormSet
+    verbose_name = "source for the office and term"
+    verbose_name_plural = "sources for the office and term"
+
+
 @admin.register(Leader)
 class LeaderAdmin(RecordAdmin):
+    inlines = [LeaderCitationInline]
     list_display = ["name", "native_name", "country", "title", "took_office", "left_office"]
     list_filter = [("country", admin.RelatedOnlyFieldListFilter), "took_office"]
     list_select_related = ["country"]
@@ -725,6 +735,15 @@ class MeetingCitationAdmin(ReadOnlyAdmin):
     list_select_related = ["meeting", "source"]
     search_fields = ["excerpt", "meeting__title", "source__url", "source__title"]
     autocomplete_fields = ["meeting", "source"]
+
+
+@admin.register(LeaderCitation)
+class LeaderCitationAdmin(ReadOnlyAdmin):
+    list_display = ["leader", "source", "excerpt"]
+    list_filter = [("leader__country", admin.RelatedOnlyFieldListFilter)]
+    list_select_related = ["leader", "source"]
+    search_fields = ["excerpt", "leader__name", "source__url", "source__title"]
+    autocomplete_fields = ["leader", "source"]
 
 
 @admin.register(CommitmentCitation)

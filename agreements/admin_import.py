@@ -28,6 +28,7 @@ from .models import Agreement, Meeting
 WRITTEN = (
     "meeting",
     "leader",
+    "leadercitation",
     "source",
     "commitment",
     "statuschange",

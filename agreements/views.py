@@ -593,6 +593,7 @@ class LeaderDetailView(CachedPageMixin, DetailView):
         return super().get_context_data(
             meetings=latest_meetings(LeaderMeeting.objects.filter(leader=leader)),
             meeting_total=tally.meetings if tally else 0,
+            term_citations=leader.citations.select_related("source"),
             other_terms=Leader.objects.filter(name=leader.name)
             .exclude(pk=leader.pk)
             .select_related("country"),

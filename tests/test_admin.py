@@ -17,6 +17,7 @@ from agreements.models import (
     CommitmentLink,
     Correction,
     Derived,
+    LeaderCitation,
     Meeting,
     MeetingCitation,
     Signatory,
@@ -28,6 +29,7 @@ from .factories import (
     country,
     make_agreement,
     make_commitment,
+    make_leader,
     make_meeting,
     make_signatory,
     make_source,
@@ -73,6 +75,7 @@ INLINE_ONLY = {
     Signatory,
     AgreementText,
     CommitmentLink,
+    LeaderCitation,
 }
 
 
@@ -93,6 +96,7 @@ def test_inline_rows_are_shown_but_not_changed_alone(staff_client, model):
     make_text(agreement)
     later = make_commitment(meeting=make_meeting(date=datetime.date(2026, 2, 1)))
     CommitmentLink.objects.create(commitment=later, earlier=commitment, kind="reaffirms")
+    LeaderCitation.objects.create(leader=make_leader(), source=make_source())
     row = model.objects.first()
     url = admin_url(model, "change", row.pk)
     assert staff_client.get(url).status_code == 200

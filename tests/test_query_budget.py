@@ -38,7 +38,7 @@ PAGES = {
     "/topics/space/follow-through/": 4,  # and one for the median time to fulfilment, if any is fulfilled
     "/countries/jp/": 12,
     "/topics/space/": 7,  # two queries for each status the topic has
-    "/leaders/sanae-takaichi/": 7,
+    "/leaders/sanae-takaichi/": 8,  # with the sources for the term
     TOKYO_SUMMIT: 11,  # with the accounts side by side, the agreed texts and the parties
     "/meetings/": 10,
     "/meetings/?country=jp&country=it": 11,

@@ -264,10 +264,13 @@ def test_summaries_follow_imports_and_fixture_loads(db, tmp_path):
     path = tmp_path / "record.json"
     call_command("export_meetings", output=str(path))
     document = json.loads(path.read_text())
-    for meeting in document["meetings"]:
-        meeting["date"] = "2001-02-03"
-        for commitment in meeting.get("commitments", []):
-            commitment.pop("links", None)  # on one day, no commitment continues another
+    for meeting in document["meetings"]:  # a fortnight earlier: Rome moves into 2022
+        day = datetime.date.fromisoformat(meeting["date"]) - datetime.timedelta(days=15)
+        meeting["date"] = day.isoformat()
+        if meeting.get("end_date"):
+            meeting["end_date"] = (
+                datetime.date.fromisoformat(meeting["end_date"]) - datetime.timedelta(days=15)
+            ).isoformat()
     path.write_text(json.dumps(document))
     call_command("import_meetings", str(path), verbosity=0)
     assert_summaries_exact()

@@ -1,7 +1,8 @@
-"""Sources for a leader's office and term; the leader pages show them, so writes to them change the
-data version (see 0006)."""
+"""Sources for a leader's office and term, which Editors may view, add and change; the leader pages
+show them, so writes to them change the data version (see 0006)."""
 
 import django.db.models.deletion
+from django.contrib.auth.management import create_permissions
 from django.db import migrations, models
 
 TABLE = "agreements_leadercitation"
@@ -23,6 +24,19 @@ def watch(apps, schema_editor):
                 "BEGIN UPDATE agreements_dataversion SET token = lower(hex(randomblob(16))); END",
                 params=None,
             )
+
+
+def let_editors_cite_sources_for_terms(apps, schema_editor):
+    app_config = apps.get_app_config("agreements")
+    app_config.models_module = True
+    create_permissions(app_config, apps=apps, verbosity=0)
+    Group = apps.get_model("auth", "Group")
+    Permission = apps.get_model("auth", "Permission")
+    group, _ = Group.objects.get_or_create(name="Editors")
+    codenames = [f"{action}_leadercitation" for action in ("view", "add", "change")]
+    group.permissions.add(
+        *Permission.objects.filter(content_type__app_label="agreements", codename__in=codenames)
+    )
 
 
 class Migration(migrations.Migration):
@@ -47,4 +61,5 @@ class Migration(migrations.Migration):
         ),
         # The table's triggers go with it when it is dropped.
         migrations.RunPython(watch, migrations.RunPython.noop),
+        migrations.RunPython(let_editors_cite_sources_for_terms, migrations.RunPython.noop),
     ]
