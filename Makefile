@@ -10,7 +10,7 @@ PYTEST_ARGS ?= -n auto  # one test process per core (pytest-xdist)
 .PHONY: help venv dev-venv run release serve setup test bench lint format migrations-check clean
 
 help:
-	@echo "make run               set up (venv, dependencies, migrations, seed data) and serve on http://127.0.0.1:$(PORT)"
+	@echo "make run               set up (venv, dependencies, migrations, seed data, the 2025–26 record) and serve on http://127.0.0.1:$(PORT)"
 	@echo "make test              set up and run the whole test suite"
 	@echo "make release           production: migrate the database (once per release, from one machine)"
 	@echo "make serve             production: gunicorn, DEBUG off (needs SECRET_KEY and ALLOWED_HOSTS)"
@@ -33,10 +33,14 @@ venv: $(VENV)/.installed
 dev-venv: $(VENV)/.installed-dev
 
 # Migrations bring the reference data (countries, groupings, topics, the Editors group);
-# the seed fixtures use natural keys, so loading them again changes nothing.
+# the seed fixtures use natural keys, so loading them again changes nothing. The record of
+# 2025–26 meetings follows in the import format; importing it again changes nothing either.
+RECORD_FILES := $(sort $(wildcard fixtures/record-2025-26/*.json))
+
 setup: venv
 	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py migrate --no-input
 	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py loaddata seed
+	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py import_meetings --verbosity 0 $(RECORD_FILES)
 
 run: setup
 	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)

@@ -1,3 +1,5 @@
+from pathlib import Path
+
 import pytest
 
 
@@ -16,6 +18,17 @@ def seed(db):
     from django.core.management import call_command
 
     call_command("loaddata", "seed", verbosity=0)
+
+
+RECORD_FILES = sorted((Path(__file__).resolve().parent.parent / "fixtures" / "record-2025-26").glob("*.json"))
+
+
+@pytest.fixture
+def realistic_record(seed):
+    """The seed and the sourced record of 2025–26 meetings, loaded as `make run` loads them."""
+    from django.core.management import call_command
+
+    call_command("import_meetings", *map(str, RECORD_FILES), verbosity=0)
 
 
 @pytest.fixture
