@@ -54,7 +54,7 @@ release: venv
 serve: venv
 	$(BIN)/python manage.py check --deploy
 	$(BIN)/python manage.py collectstatic --no-input --verbosity 0
-	$(BIN)/gunicorn diplomacy.wsgi --bind $${BIND:-127.0.0.1:$(PORT)} --workers $${WEB_CONCURRENCY:-3} --access-logfile -
+	BIND=$${BIND:-127.0.0.1:$(PORT)} $(BIN)/gunicorn diplomacy.wsgi --config diplomacy/gunicorn.conf.py
 
 # Tests talk plain HTTP to the test client and the live server (HTTPS=0); the production
 # hardening is tested with its own settings.
