@@ -50,8 +50,52 @@ class CheckedChangeList(ChangeList):
 
 
 class RecordAdmin(admin.ModelAdmin):
+    """The change form of a record with `updated_at` carries the version the editor opened; a save
+    over a newer version (another editor's, or an import's) is refused with a message, not lost."""
+
     def get_changelist(self, request, **kwargs):
         return CheckedChangeList
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if obj is not None and getattr(obj, "updated_at", None):
+            context["loaded_version"] = request.POST.get("_loaded_version") or obj.updated_at.isoformat()
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        if obj is None or not hasattr(obj, "updated_at"):
+            return form
+
+        class EditConflictChecked(form):
+            def clean(self):
+                cleaned_data = super().clean()
+                if problem := edit_conflict(self.instance, self.data.get("_loaded_version")):
+                    raise forms.ValidationError(problem, code="edit_conflict")
+                return cleaned_data
+
+        EditConflictChecked.__name__ = form.__name__
+        return EditConflictChecked
+
+
+def edit_conflict(record, loaded_version):
+    """Why `record` cannot be saved over, or "": it changed since the editor opened it.
+
+    The row is locked until the admin's transaction ends, so no write slips in between."""
+    if not loaded_version or record.pk is None:
+        return ""
+    current = (
+        type(record)
+        ._default_manager.select_for_update()
+        .filter(pk=record.pk)
+        .values_list("updated_at", flat=True)
+    ).first()
+    if current is None or current.isoformat() == loaded_version:
+        return ""
+    return (
+        f"This {record._meta.verbose_name} was changed by someone else (an editor or an import) at "
+        f"{timezone.localtime(current):%Y-%m-%d %H:%M:%S}, after you opened it, so your changes were not "
+        "saved. Open the page again to see the record as it is now, then make your changes again."
+    )
 
 
 class ReadOnlyAdmin(RecordAdmin):

@@ -2386,6 +2386,20 @@ class _Plan:
                 self.report.written[model][0].extend(rows)
 
 
+IMPORT_LOCK = 0x6167726565  # PostgreSQL advisory lock key: "agree"
+
+
+def one_import_at_a_time():
+    """Wait for any other import to end, so that each reads the record as the last one left it.
+
+    PostgreSQL: an advisory lock held until the transaction ends. SQLite: its transactions
+    begin IMMEDIATE (settings), which already lets one writer in at a time."""
+    connection = transaction.get_connection()
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [IMPORT_LOCK])
+
+
 def import_documents(documents, *, dry_run=False, progress=None, may_delete=None):
     """Check and import parsed documents as one; return a `Report`, or raise `ImportFailed`.
 
@@ -2395,6 +2409,7 @@ def import_documents(documents, *, dry_run=False, progress=None, may_delete=None
     """
     try:
         with transaction.atomic():
+            one_import_at_a_time()
             reader = _Reader(documents, progress).read()
             plan = _Plan(reader, dry_run)
             plan.plan_sources()
