@@ -1,7 +1,8 @@
 """The one cache: public pages as rendered HTML, kept for one version of the record.
 
 The version is a token that database triggers replace on every write to the tables pages are
-made of (migrations 0006 and 0007), whoever writes; with the day (what is overdue changes at
+made of (migrations 0006 and 0007; on PostgreSQL as the writer's transaction commits, 0030),
+whoever writes; with the day (what is overdue changes at
 midnight) it is part of every key, so a kept page is never served after an edit. A key holds
 nothing else but what the page declares: its name and the values of its declared parameters, so
 a parameter the page does not know never makes a new entry. Pages over `MAX_PAGE_BYTES` are not
@@ -33,10 +34,21 @@ def read_alias():
     return router.db_for_read(Meeting)
 
 
+def token_sql(vendor):
+    """The SQL expression of the version token, read from `DATA_VERSION_TABLE`.
+
+    On PostgreSQL a writer's transaction also sees the writes it has not committed yet (0030):
+    its own version changes with each of them, while other transactions see the committed one."""
+    if vendor == "postgresql":
+        return "token || coalesce('+' || (SELECT max(id) FROM agreements_dataversion_pending)::text, '')"
+    return "token"
+
+
 def data_version():
     """The record's version token, or None when the database has no version table."""
-    with connections[read_alias()].cursor() as cursor:
-        cursor.execute(f"SELECT token FROM {DATA_VERSION_TABLE} ORDER BY id LIMIT 1")
+    connection = connections[read_alias()]
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {token_sql(connection.vendor)} FROM {DATA_VERSION_TABLE} ORDER BY id LIMIT 1")
         row = cursor.fetchone()
     return row[0] if row else None
 

@@ -24,7 +24,7 @@ from django.utils import timezone
 from django.utils.http import quote_etag
 from django.utils.text import slugify
 
-from .caching import DATA_VERSION_TABLE, read_alias
+from .caching import DATA_VERSION_TABLE, read_alias, token_sql
 
 FORMATS = {"csv": "text/csv; charset=utf-8", "json": "application/json"}
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -378,9 +378,11 @@ def etag(request):
     and their links; leaders' names come from their own table, and `overdue` depends on the day.
     One query reads both, from the database the rows are read from.
     """
-    with connections[read_alias()].cursor() as cursor:
+    connection = connections[read_alias()]
+    with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT token, (SELECT MAX(updated_at) FROM agreements_leader) FROM {DATA_VERSION_TABLE} LIMIT 1"
+            f"SELECT {token_sql(connection.vendor)}, (SELECT MAX(updated_at) FROM agreements_leader) "
+            f"FROM {DATA_VERSION_TABLE} LIMIT 1"
         )
         row = cursor.fetchone()
     if not row:

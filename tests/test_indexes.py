@@ -103,6 +103,7 @@ def test_a_renamed_leader_is_listed_at_once(client):
 # Kept by the database from the tables a page reads, so written only when those are.
 DERIVED_TABLES = {
     "agreements_dataversion",
+    "agreements_dataversion_pending",  # PostgreSQL: the writes waiting for their commit (0030)
     "agreements_commitmentpair",
     "agreements_commitmenttally",
     "agreements_countrycommitment",
@@ -153,3 +154,24 @@ def test_renaming_a_country_gives_a_new_data_version():
     before = data_version()
     Country.objects.filter(code="JP").update(name="Nippon")
     assert data_version() != before
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite lets one writer in at a time")
+@pytest.mark.django_db(transaction=True)
+def test_writers_do_not_wait_for_each_other_on_the_data_version(reference_data_restored):
+    """Two transactions writing different tables at once: the second commits while the first is
+    still open (each asks for a new version as it commits), and each commit gives a new version."""
+    import psycopg
+
+    settings = connection.settings_dict
+    dsn = f"postgresql://{settings['USER']}@{settings['HOST']}:{settings['PORT']}/{settings['NAME']}"
+    before, description = data_version(), Topic.objects.get(slug="space").description
+    with psycopg.connect(dsn) as first, psycopg.connect(dsn) as second:
+        first.execute("UPDATE agreements_topic SET description = 'First writer.' WHERE slug = 'space'")
+        second.execute("SET lock_timeout = '2s'")
+        second.execute("UPDATE agreements_country SET official_name = official_name WHERE code = 'FR'")
+        second.commit()  # would wait for the first writer, then fail, if the version row were locked
+        after_second = data_version()
+        first.commit()
+    assert len({before, after_second, data_version()}) == 3
+    Topic.objects.filter(slug="space").update(description=description)  # reference data outlives the test
