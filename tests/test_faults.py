@@ -222,22 +222,19 @@ def opened_form(client, url):
     return data
 
 
+def import_summit(**overrides):
+    meeting = meeting_data(slug="summit", **overrides)
+    import_files([("summit.json", json.dumps({"format": "bilateral-meetings/3", "meetings": [meeting]}))])
+    return Meeting.objects.get(slug="summit")
+
+
 def test_an_editor_saving_over_an_import_is_told_and_the_import_is_kept(editor_client):
-    import_files(
-        [
-            (
-                "summit.json",
-                json.dumps({"format": "bilateral-meetings/3", "meetings": [meeting_data(slug="summit")]}),
-            )
-        ]
-    )
-    meeting = Meeting.objects.get(slug="summit")
+    meeting = import_summit()
     url = reverse("admin:agreements_meeting_change", args=[meeting.pk])
     form = opened_form(editor_client, url)
     assert form["_loaded_version"] == [meeting.updated_at.isoformat()]
 
-    renamed = meeting_data(slug="summit", title="Japan–Italy summit, as the import names it")
-    import_files([("summit.json", json.dumps({"format": "bilateral-meetings/3", "meetings": [renamed]}))])
+    import_summit(title="Japan–Italy summit, as the import names it")
     form["summary"] = ["The editor's summary."]
     response = editor_client.post(url, form)
 
@@ -249,15 +246,7 @@ def test_an_editor_saving_over_an_import_is_told_and_the_import_is_kept(editor_c
 
 
 def test_an_editor_saving_the_version_they_opened_saves(editor_client):
-    import_files(
-        [
-            (
-                "summit.json",
-                json.dumps({"format": "bilateral-meetings/3", "meetings": [meeting_data(slug="summit")]}),
-            )
-        ]
-    )
-    meeting = Meeting.objects.get(slug="summit")
+    meeting = import_summit()
     url = reverse("admin:agreements_meeting_change", args=[meeting.pk])
     form = opened_form(editor_client, url)
     form["summary"] = ["The editor's summary."]

@@ -18,6 +18,8 @@ from pathlib import Path
 import pytest
 from django.db import connection
 
+from tests.servers import free_port, wait_until_up
+
 PROJECT = Path(__file__).resolve().parent.parent
 GUNICORN = Path(sys.executable).with_name("gunicorn")
 TIMEOUT = 2  # gunicorn's worker timeout in these tests, seconds
@@ -27,12 +29,6 @@ DETAIL = "A long account of what was agreed. " * 720  # about 25 KB: the downloa
 pytestmark = pytest.mark.skipif(
     connection.vendor != "sqlite", reason="serving is the same on either database"
 )
-
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def large_record():
@@ -100,15 +96,7 @@ def server(tmp_path_factory):
         stderr=subprocess.DEVNULL,
     )
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{port}/about/", timeout=5)
-                break
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.3)
+        wait_until_up(f"http://127.0.0.1:{port}")
         yield port
     finally:
         process.terminate()

@@ -6,10 +6,8 @@ import http.cookiejar
 import os
 import re
 import secrets
-import socket
 import subprocess
 import sys
-import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -18,18 +16,14 @@ from pathlib import Path
 import pytest
 from django.db import connection
 
+from tests.servers import free_port, wait_until_up
+
 PROJECT = Path(__file__).resolve().parent.parent
 GUNICORN = Path(sys.executable).with_name("gunicorn")
 
 pytestmark = pytest.mark.skipif(
     connection.vendor != "postgresql", reason="the shared-database set-up is PostgreSQL's"
 )
-
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture
@@ -99,18 +93,6 @@ def servers(shared_database, tmp_path):
         for process in processes:
             process.terminate()
             process.wait(timeout=30)
-
-
-def wait_until_up(url, seconds=60):
-    deadline = time.monotonic() + seconds
-    while True:
-        try:
-            urllib.request.urlopen(f"{url}/about/", timeout=5)
-            return
-        except (urllib.error.URLError, ConnectionError):
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.3)
 
 
 class Browser:
