@@ -346,6 +346,15 @@ class MeetingForm(forms.ModelForm):
                 self.add_error(None, f"Not a leader of the meeting's countries: {', '.join(outside)}.")
             if problem := Meeting.host_problem(host and host.code, codes):
                 self.add_error("host", problem)
+            if cleaned.get("date"):
+                for other in Meeting.same_day_as(cleaned["date"], codes, exclude_pk=self.instance.pk):
+                    self.add_error(
+                        None,
+                        f"“{other.title}” ({other.slug}) is already recorded with the same day and "
+                        "countries: record a meeting once.",
+                    )
+                for problem in Meeting.leaders_out_of_office(cleaned.get("leaders", []), cleaned["date"]):
+                    self.add_error("leaders", f"{problem}: not in office then.")
         if not cleaned.get("slug") and cleaned.get("date") and countries:
             codes = [country.code for country in countries]
             slug = Meeting.build_slug(

@@ -1533,7 +1533,7 @@ class _Plan:
         by_key, by_day = defaultdict(list), defaultdict(list)
         for meeting in candidates:
             by_key[_natural_key(meeting.date, candidate_countries[meeting.pk], meeting.city)].append(meeting)
-            by_day[(meeting.date, frozenset(candidate_countries[meeting.pk]))].append(meeting)
+            by_day[Meeting.day_key(meeting.date, candidate_countries[meeting.pk])].append(meeting)
 
         # In the file: each slug once (and each day and countries once: `check_same_day`).
         slug_paths = {}
@@ -1585,7 +1585,7 @@ class _Plan:
         file or recorded under another slug, is a duplicate (two records of one meeting)."""
         in_file = {}
         for record, meeting in matched:
-            day = (record.values["date"], frozenset(record.countries))
+            day = Meeting.day_key(record.values["date"], record.countries)
             if day in in_file:
                 self.problems.append(
                     Problem(
@@ -1611,16 +1611,15 @@ class _Plan:
     def check_terms(self, records):
         """Every leader of a meeting was in office on its day (with the file's terms and the recorded)."""
         for record in records:
-            for key in record.leaders:
-                leader = self.leaders[key]
-                if leader.took_office and leader.left_office and leader.left_office < leader.took_office:
-                    continue  # reported as such
-                if problem := leader.term_problem_on(record.values["date"]):
-                    self.problems.append(
-                        Problem(
-                            _join(record.path, "leaders"), f"{problem}: not in office then", record.document
-                        )
-                    )
+            leaders = [  # a term that ends before it starts is reported as such
+                leader
+                for leader in (self.leaders[key] for key in record.leaders)
+                if not (leader.took_office and leader.left_office and leader.left_office < leader.took_office)
+            ]
+            for problem in Meeting.leaders_out_of_office(leaders, record.values["date"]):
+                self.problems.append(
+                    Problem(_join(record.path, "leaders"), f"{problem}: not in office then", record.document)
+                )
 
     # agreements: matching and references -------------------------------------------------------
 

@@ -415,6 +415,27 @@ class Meeting(Timestamped):
         return [name for name, code in leaders if code not in country_codes]
 
     @staticmethod
+    def day_key(date, country_codes):
+        """Leaders meet once a day: two meetings with the same key are two records of one."""
+        return (date, frozenset(country_codes))
+
+    @classmethod
+    def same_day_as(cls, date, country_codes, exclude_pk=None):
+        """The recorded meetings with the same day and countries (`day_key`), but `exclude_pk`."""
+        key = cls.day_key(date, country_codes)
+        candidates = cls.objects.filter(date=date).exclude(pk=exclude_pk).prefetch_related("countries")
+        return [
+            meeting
+            for meeting in candidates
+            if cls.day_key(meeting.date, (country.code for country in meeting.countries.all())) == key
+        ]
+
+    @staticmethod
+    def leaders_out_of_office(leaders, date):
+        """Why each of `leaders` could not have taken part on `date` (`Leader.term_problem_on`)."""
+        return [problem for leader in leaders if (problem := leader.term_problem_on(date))]
+
+    @staticmethod
     def build_slug(date, country_codes, city="", kind=""):
         """A readable, stable slug: `2026-01-16-it-jp-tokyo`."""
         codes = "-".join(sorted(code.lower() for code in country_codes))

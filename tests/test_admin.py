@@ -233,6 +233,34 @@ class TestMeetingEditing:
         assert response.status_code == 200
         assert "Not a leader of the meeting&#x27;s countries: Emmanuel Macron." in response.content.decode()
 
+    def test_a_second_meeting_of_the_same_day_and_countries_is_refused(self, editor_client):
+        make_meeting(slug="recorded-summit", title="The recorded summit", date=datetime.date(2026, 1, 16))
+
+        data = meeting_form_data(slug="another-summit", city="Kyoto")
+        response = editor_client.post(admin_url(Meeting, "add"), data)
+
+        assert response.status_code == 200
+        assert "(recorded-summit) is already recorded with the same day and countries" in (
+            response.content.decode()
+        )
+        assert Meeting.objects.count() == 1
+
+    def test_a_leader_out_of_office_on_the_meetings_day_is_refused(self, editor_client):
+        kishida = make_leader(
+            name="Fumio Kishida",
+            country=country("JP"),
+            took_office=datetime.date(2021, 10, 4),
+            left_office=datetime.date(2024, 10, 1),
+        )
+
+        response = editor_client.post(admin_url(Meeting, "add"), meeting_form_data(leaders=[str(kishida.pk)]))
+
+        assert response.status_code == 200
+        assert "Fumio Kishida left office on 2024-10-01, before 2026-01-16: not in office then." in (
+            response.content.decode()
+        )
+        assert not Meeting.objects.exists()
+
     def test_a_meeting_needs_two_countries(self, editor_client):
         response = editor_client.post(admin_url(Meeting, "add"), meeting_form_data(countries=["JP"]))
         assert response.status_code == 200
