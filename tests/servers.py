@@ -1,9 +1,12 @@
 """Helpers for tests that run the app in processes of its own (gunicorn, management commands)."""
 
+import contextlib
 import socket
 import time
 import urllib.error
 import urllib.request
+
+from django.db import connection
 
 
 def free_port():
@@ -22,3 +25,20 @@ def wait_until_up(url, seconds=60):
             if time.monotonic() > deadline:
                 raise
             time.sleep(0.3)
+
+
+@contextlib.contextmanager
+def new_postgres_database(name):
+    """The URL of a new, empty database on the suite's PostgreSQL server, dropped afterwards."""
+    import psycopg
+
+    settings = connection.settings_dict
+    server = f"{settings['USER']}@{settings['HOST']}:{settings['PORT']}"
+    with psycopg.connect(f"postgresql://{server}/postgres", autocommit=True) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        admin.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield f"postgres://{server}/{name}"
+    finally:
+        with psycopg.connect(f"postgresql://{server}/postgres", autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

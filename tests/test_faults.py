@@ -3,6 +3,7 @@
 The import tests run real `import_meetings` processes against a database of their own (a SQLite
 file, or a PostgreSQL database created for the test), as separate processes would in production."""
 
+import contextlib
 import datetime
 import json
 import os
@@ -19,6 +20,7 @@ from django.urls import reverse
 
 from agreements.importer import import_files
 from agreements.models import Meeting
+from tests.servers import new_postgres_database
 from tests.test_import import meeting_data
 
 PROJECT = Path(__file__).resolve().parent.parent
@@ -30,31 +32,14 @@ PROJECT = Path(__file__).resolve().parent.parent
 @pytest.fixture
 def scratch_database(tmp_path):
     """A DATABASE_URL for a new, migrated database on the suite's engine, dropped afterwards."""
-    if connection.vendor == "sqlite":
-        url = f"sqlite:///{tmp_path / 'scratch.sqlite3'}"
-        drop = None
-    else:
-        import psycopg
-
-        settings = connection.settings_dict
-        server = f"postgresql://{settings['USER']}@{settings['HOST']}:{settings['PORT']}"
-        name = f"diplomacy_faults_{os.getpid()}"
-        with psycopg.connect(f"{server}/postgres", autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
-            admin.execute(f'CREATE DATABASE "{name}"')
-        url = f"postgres://{settings['USER']}@{settings['HOST']}:{settings['PORT']}/{name}"
-
-        def drop():
-            with psycopg.connect(f"{server}/postgres", autocommit=True) as admin:
-                admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-    manage(url, "migrate", "--no-input")
-    manage(url, "loaddata", "seed")
-    try:
+    with contextlib.ExitStack() as stack:
+        if connection.vendor == "sqlite":
+            url = f"sqlite:///{tmp_path / 'scratch.sqlite3'}"
+        else:
+            url = stack.enter_context(new_postgres_database(f"diplomacy_faults_{os.getpid()}"))
+        manage(url, "migrate", "--no-input")
+        manage(url, "loaddata", "seed")
         yield url
-    finally:
-        if drop:
-            drop()
 
 
 def environment(url):

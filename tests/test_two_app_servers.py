@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from django.db import connection
 
-from tests.servers import free_port, wait_until_up
+from tests.servers import free_port, new_postgres_database, wait_until_up
 
 PROJECT = Path(__file__).resolve().parent.parent
 GUNICORN = Path(sys.executable).with_name("gunicorn")
@@ -29,21 +29,8 @@ pytestmark = pytest.mark.skipif(
 @pytest.fixture
 def shared_database():
     """A database of its own, migrated as a deployment would be, dropped afterwards."""
-    import psycopg
-
-    settings_dict = connection.settings_dict
-    name = f"diplomacy_two_servers_{os.getpid()}"
-    admin_url = (
-        f"postgresql://{settings_dict['USER']}@{settings_dict['HOST']}:{settings_dict['PORT']}/postgres"
-    )
-    with psycopg.connect(admin_url, autocommit=True) as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        admin.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield f"postgres://{settings_dict['USER']}@{settings_dict['HOST']}:{settings_dict['PORT']}/{name}"
-    finally:
-        with psycopg.connect(admin_url, autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with new_postgres_database(f"diplomacy_two_servers_{os.getpid()}") as url:
+        yield url
 
 
 @pytest.fixture
