@@ -2,7 +2,7 @@
 replacing the token at once (0006). Replacing it at once locked the one version row until the
 writer's transaction ended, so every writer waited for every other; now each statement that
 writes a watched table adds a row to `agreements_dataversion_pending` (inserts never wait for one
-another), and a deferred trigger replaces the token as the transaction commits, holding the
+another), and a deferred trigger replaces the token once as the transaction commits, holding the
 version row only for that moment.
 
 Until then the writer's own transaction sees its pending rows, so the version it reads changes
@@ -25,8 +25,12 @@ FORWARDS = [
     """
     CREATE FUNCTION agreements_new_data_version_at_commit() RETURNS trigger AS $$
     BEGIN
-        DELETE FROM agreements_dataversion_pending WHERE id = NEW.id;
-        UPDATE agreements_dataversion SET token = md5(random()::text || clock_timestamp()::text);
+        -- The first of the transaction's pending rows to fire takes them all (a transaction sees
+        -- no other's uncommitted rows): one new token a transaction, however many statements.
+        DELETE FROM agreements_dataversion_pending;
+        IF FOUND THEN
+            UPDATE agreements_dataversion SET token = md5(random()::text || clock_timestamp()::text);
+        END IF;
         RETURN NULL;
     END;
     $$ LANGUAGE plpgsql
